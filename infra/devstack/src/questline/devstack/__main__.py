@@ -1,0 +1,88 @@
+"""`python -m questline.devstack run`: the whole system in the foreground (make run)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from questline.devstack.stack import SERVICES, Stack, StackConfig
+
+
+def _repo_root() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "infra" / "kafka" / "pom.xml").exists():
+            return parent
+    return Path.cwd()
+
+
+def _say(message: str) -> None:
+    print(f"[questline] {message}", flush=True)
+
+
+def run() -> int:
+    started = time.monotonic()
+    stack = Stack(StackConfig.from_env(_repo_root()))
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        _say(f"data in {stack.data_dir} (make clean removes it)")
+        _say("starting Kafka and PostgreSQL ...")
+        stack.start_infra()
+        _say("migrating databases ...")
+        stack.migrate()
+        _say("starting services ...")
+        stack.start_all()
+        stack.wait_ready(timeout=90)
+        _say(f"ready in {time.monotonic() - started:.1f} s")
+        print()
+        print("  service   URL                      API docs")
+        for name in SERVICES:
+            print(f"  {name:<9} {stack.url(name):<24} {stack.url(name)}/docs")
+        print(f"  kafka     {stack.kafka.bootstrap}")
+        print(f"  postgres  {stack.postgres.socket_dir} (unix socket)")
+        print(f"  logs      {stack.logs}")
+        print()
+        _say(f"open {stack.url('mypage')}/docs  (My Page API).  Ctrl-C stops everything.")
+        while not stopping:
+            for key in stack.supervise_once():
+                _say(f"{key} exited; restarted (see {stack.logs}/{key}.log)")
+            if not stack.kafka.is_running():
+                _say("Kafka exited; see the kafka log. Stopping.")
+                break
+            time.sleep(0.5)
+    except Exception as error:  # print the reason plainly; the traceback is noise here
+        _say(f"failed: {error}")
+        return 1
+    finally:
+        _say("stopping ...")
+        stack.stop_all()
+        _say("stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m questline.devstack",
+        description="Run Questline locally: Kafka, PostgreSQL and all services. "
+                    "Data lives in $QUESTLINE_DATA_DIR (default ./.data).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start everything, print the URLs, stay in the foreground")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

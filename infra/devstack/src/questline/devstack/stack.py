@@ -1,0 +1,239 @@
+"""The whole system on one machine: Kafka, PostgreSQL and the services as supervised
+child processes. `make run` and the end-to-end tests both start the system through this
+class, so the tests exercise exactly what a user runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from questline.contracts.topics import ALL_TOPICS
+from questline.devstack.kafka import KafkaBroker, create_topics, ensure_kafka_jars
+from questline.devstack.ports import port_in_use
+from questline.devstack.postgres import EmbeddedPostgres
+
+SERVICES: dict[str, int] = {
+    "mission": 8081, "reward": 8082, "wallet": 8083, "gift": 8084, "mypage": 8085,
+}
+ALL_ROLES = "http,relay,consumer"
+
+
+@dataclass
+class StackConfig:
+    repo_root: Path
+    data_dir: Path
+    kafka_port: int = 9092
+    controller_port: int = 9093
+    http_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    partitions: int = 6
+    # Extra QUESTLINE_* settings for every service (e.g. a shorter session timeout).
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, repo_root: Path) -> StackConfig:
+        data = Path(os.environ.get("QUESTLINE_DATA_DIR", repo_root / ".data"))
+        return cls(
+            repo_root=repo_root,
+            data_dir=data,
+            kafka_port=int(os.environ.get("QUESTLINE_KAFKA_PORT", 9092)),
+            controller_port=int(os.environ.get("QUESTLINE_KAFKA_CONTROLLER_PORT", 9093)),
+            partitions=int(os.environ.get("QUESTLINE_PARTITIONS", 6)),
+        )
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    replica: str
+    roles: str
+    popen: subprocess.Popen[bytes]
+    log_file: Path
+    env: dict[str, str]
+    restarts: int = 0
+    wanted: bool = True  # False once stopped on purpose: the supervisor leaves it down
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}-{self.replica}"
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.data_dir = config.data_dir.resolve()
+        self.logs = self.data_dir / "logs"
+        self.kafka = KafkaBroker(
+            self.data_dir / "kafka", config.repo_root / ".cache" / "kafka" / "libs",
+            port=config.kafka_port, controller_port=config.controller_port,
+            log_file=self.logs / "kafka.log",
+        )
+        self.postgres = EmbeddedPostgres(self.data_dir / "postgres",
+                                         log_file=self.logs / "postgres.log")
+        self.database_urls: dict[str, str] = {}
+        self.processes: dict[str, ServiceProcess] = {}
+
+    # -- infrastructure ---------------------------------------------------------------
+    def start_infra(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        ensure_kafka_jars(self.config.repo_root, self.config.repo_root / ".cache" / "kafka")
+        self.kafka.start()
+        self.postgres.start()
+        passwords = self._passwords()
+        for name in SERVICES:
+            self.database_urls[name] = self.postgres.ensure_database(name, name, passwords[name])
+        self.kafka.wait_ready(timeout=90)
+        create_topics(self.kafka.bootstrap, list(ALL_TOPICS), self.config.partitions)
+
+    def _passwords(self) -> dict[str, str]:
+        """One generated password per service database, kept with the data."""
+        path = self.data_dir / "secrets.json"
+        known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        for name in SERVICES:
+            known.setdefault(name, secrets.token_urlsafe(18))
+        path.write_text(json.dumps(known, indent=2))
+        path.chmod(0o600)
+        return known
+
+    # -- services ---------------------------------------------------------------------
+    def service_env(self, name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        prefix = f"QUESTLINE_{name.upper()}_"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QUESTLINE_")}
+        env.update({
+            "QUESTLINE_DATA_DIR": str(self.data_dir),
+            prefix + "DATABASE_URL": self.database_urls[name],
+            prefix + "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
+            prefix + "HTTP_PORT": str(self.config.http_ports[name]),
+            "PYTHONUNBUFFERED": "1",
+        })
+        for key, value in {**self.config.env, **(extra or {})}.items():
+            env[key.replace("QUESTLINE_*_", prefix)] = value
+        return env
+
+    def migrate(self, names: Iterable[str] = SERVICES) -> None:
+        """Migrate the databases in parallel; fail loudly with the migrator's output."""
+        running = {
+            n: subprocess.Popen([sys.executable, "-m", f"questline.{n}", "migrate"],
+                                env=self.service_env(n), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+            for n in names
+        }
+        for name, proc in running.items():
+            out, _ = proc.communicate(timeout=120)
+            if proc.returncode != 0:
+                raise RuntimeError(f"migrating {name} failed:\n{out.decode()[-3000:]}")
+
+    def start(self, name: str, *, roles: str = ALL_ROLES, replica: str = "0",
+              env: Mapping[str, str] | None = None) -> ServiceProcess:
+        key = f"{name}-{replica}"
+        old = self.processes.get(key)
+        if old is not None and old.alive():
+            raise RuntimeError(f"{key} is already running")
+        full_env = self.service_env(name, env)
+        if "http" not in roles:
+            full_env.pop(f"QUESTLINE_{name.upper()}_HTTP_PORT", None)
+        log_file = self.logs / f"{key}.log"
+        with log_file.open("ab") as log:
+            popen = subprocess.Popen(
+                [sys.executable, "-m", f"questline.{name}", "run", "--roles", roles],
+                env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C reaches the supervisor, which stops us
+            )
+        proc = ServiceProcess(name, replica, roles, popen, log_file, full_env,
+                              restarts=old.restarts if old else 0)
+        self.processes[key] = proc
+        return proc
+
+    def start_all(self) -> None:
+        for name, port in self.config.http_ports.items():
+            if port_in_use("127.0.0.1", port):
+                raise RuntimeError(f"port {port} for {name} is taken: is Questline running?")
+        for name in SERVICES:
+            self.start(name)
+
+    def stop(self, key: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 15) -> int:
+        """Stop one process (e.g. "reward-0"); SIGKILL to simulate a crash."""
+        proc = self.processes[key]
+        proc.wanted = False
+        if proc.alive():
+            proc.popen.send_signal(sig)
+            try:
+                proc.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(10)
+        return proc.popen.returncode
+
+    def restart(self, key: str) -> ServiceProcess:
+        old = self.processes[key]
+        if old.alive():
+            self.stop(key)
+        return self.start(old.name, roles=old.roles, replica=old.replica, env=None)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.config.http_ports[name]}"
+
+    def wait_ready(self, names: Iterable[str] = SERVICES, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        pending = set(names)
+        with httpx.Client(timeout=2) as client:
+            while pending:
+                for name in sorted(pending):
+                    proc = self.processes.get(f"{name}-0")
+                    if proc is not None and not proc.alive():
+                        raise RuntimeError(f"{name} exited ({proc.popen.returncode}); "
+                                           f"see {proc.log_file}:\n{_tail(proc.log_file)}")
+                    try:
+                        if client.get(self.url(name) + "/health/ready").status_code == 200:
+                            pending.discard(name)
+                    except httpx.HTTPError:
+                        pass
+                if pending and time.monotonic() > deadline:
+                    raise TimeoutError(f"not ready after {timeout:.0f} s: {sorted(pending)}")
+                if pending:
+                    time.sleep(0.1)
+
+    def supervise_once(self) -> list[str]:
+        """Restart wanted processes that died (with a growing pause); returns restarted."""
+        restarted = []
+        for key, proc in list(self.processes.items()):
+            if proc.wanted and not proc.alive():
+                proc.restarts += 1
+                time.sleep(min(5.0, 0.5 * proc.restarts))
+                self.start(proc.name, roles=proc.roles, replica=proc.replica)
+                restarted.append(key)
+        return restarted
+
+    def stop_all(self) -> None:
+        for proc in self.processes.values():
+            proc.wanted = False
+            if proc.alive():
+                proc.popen.send_signal(signal.SIGTERM)
+        for key, proc in self.processes.items():
+            try:
+                proc.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.popen.kill()
+                proc.popen.wait(5)
+        if self.kafka.is_running():
+            self.kafka.stop()
+        self.postgres.stop()
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

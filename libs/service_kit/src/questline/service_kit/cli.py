@@ -1,0 +1,72 @@
+"""`python -m questline.<service> …`: one command line shape for every service."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from questline.service_kit.logs import configure_logging
+from questline.service_kit.migrations import upgrade
+from questline.service_kit.runtime import ROLES, Service, run
+from questline.service_kit.settings import ServiceSettings
+
+Build = Callable[[ServiceSettings, set[str]], Awaitable[Service]]
+
+
+def main(
+    *,
+    service: str,
+    summary: str,
+    settings_factory: Callable[[], ServiceSettings],
+    build: Build,
+    migrations: Path,
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m questline.{service}",
+        description=f"{summary} Settings come from QUESTLINE_{service.upper()}_* variables.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="run the service (HTTP, outbox relay, consumers)")
+    run_cmd.add_argument(
+        "--roles", default=",".join(ROLES),
+        help="comma-separated subset of http,relay,consumer (default: all). Start more "
+             "processes with --roles consumer to scale consumers out.",
+    )
+    run_cmd.add_argument("--port", type=int, help="HTTP port (overrides the setting)")
+    run_cmd.add_argument("--migrate", action="store_true", help="apply migrations first")
+    commands.add_parser("migrate", help="apply database migrations (Alembic) and exit")
+    commands.add_parser("openapi", help="print the OpenAPI document and exit")
+    commands.add_parser("settings", help="print the effective settings and exit")
+    args = parser.parse_args(argv)
+
+    settings = settings_factory()
+    if getattr(args, "port", None):
+        settings = settings.model_copy(update={"http_port": args.port})
+    configure_logging(service, settings.log_level)
+
+    if args.command == "settings":
+        print(settings.model_dump_json(indent=2))
+        return 0
+    if args.command == "migrate" or getattr(args, "migrate", False):
+        upgrade(migrations, settings.effective_database_url())
+        if args.command == "migrate":
+            return 0
+    if args.command == "openapi":
+        import asyncio
+
+        app = asyncio.run(build(settings, set())).app
+        json.dump(app.openapi(), sys.stdout, indent=2)
+        return 0
+    roles = {r.strip() for r in args.roles.split(",") if r.strip()}
+    unknown = roles - set(ROLES)
+    if unknown or not roles:
+        parser.error(f"unknown roles: {', '.join(sorted(unknown)) or '(none)'}")
+
+    async def build_roles(chosen: set[str]) -> Service:
+        return await build(settings, chosen)
+
+    return run(build_roles, roles)

@@ -1,0 +1,145 @@
+"""The HTTP shell every service shares: problem+json errors, request ids and logs,
+metrics, a body size limit, and the health endpoints."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from questline.service_kit import metrics
+from questline.service_kit.logs import get_logger
+from questline.service_kit.problems import (
+    Problem,
+    ProblemResponse,
+    install_problem_handlers,
+    problem_response,
+)
+
+log = get_logger(__name__)
+
+ReadyCheck = Callable[[], Awaitable[bool]]
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RequestContextMiddleware:
+    """Request id, access log line, metrics and the body size limit, as one cheap ASGI
+    layer (no BaseHTTPMiddleware: it would copy every body)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            await self._too_large(scope, receive, send)
+            return
+        seen = 0
+        status = 500
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise _BodyTooLarge()
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        started = time.perf_counter()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except _BodyTooLarge:
+            await self._too_large(scope, receive, send)
+            status = 413
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+            route = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            metrics.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+            if status >= 500:
+                log.warning("http_request", method=scope["method"], path=scope["path"],
+                            status=status, ms=round(elapsed * 1000, 2), request_id=request_id)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            Request(scope), 413, "Request body too large",
+            f"The body exceeds the limit of {self.max_body} bytes.",
+        )
+        await response(scope, receive, send)
+
+
+def health_router(checks: Mapping[str, ReadyCheck]) -> APIRouter:
+    router = APIRouter(tags=["platform"])
+
+    @router.get("/health/live", summary="The process is up")
+    async def live() -> dict[str, str]:
+        return {"status": "live"}
+
+    @router.get("/health/ready", summary="Ready: its database and Kafka are reachable",
+                response_model=None)
+    async def ready(request: Request) -> dict[str, Any] | ProblemResponse:
+        results = {name: await check() for name, check in checks.items()}
+        if all(results.values()):
+            return {"status": "ready", "checks": results}
+        failing = ", ".join(name for name, ok in results.items() if not ok)
+        return problem_response(request, 503, "Not ready", f"Unreachable: {failing}.",
+                                headers={"Retry-After": "2"}, checks=results)
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_app(
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    ready_checks: Mapping[str, ReadyCheck],
+    max_body_bytes: int,
+    lifespan: Any = None,
+) -> FastAPI:
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
+    app.include_router(health_router(ready_checks))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex)
+
+
+__all__ = ["Problem", "create_app", "request_id"]

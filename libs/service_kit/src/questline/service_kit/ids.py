@@ -1,0 +1,27 @@
+"""Identifiers and time as every HTTP adapter and bootstrap needs them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Path, Query
+from pydantic import StringConstraints
+
+# Opaque ids, but bounded: at most 64 characters, no spaces or control characters.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
+CustomerId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+CustomerIdQuery = Annotated[
+    str, Query(alias="customerId", min_length=1, max_length=64, pattern=ID_PATTERN)
+]
+CustomerIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
+IdPath = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,244 @@
+"""Inbox consumer: poll a batch, apply it in one transaction together with the inbox
+rows of its event ids, then commit offsets.
+
+- a redelivered or re-published event finds its id in the inbox and has no effect;
+- offsets are committed only after the database commit (at-least-once + inbox = once);
+- a poison record (not a CloudEvent, unknown type version, invalid data, or an event
+  whose handler keeps failing) goes to `<topic>.dlq` with the error in its headers;
+- a transient failure (database down) is retried with backoff, never skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from questline.contracts.registry import dlq_topic
+from questline.service_kit import metrics
+from questline.service_kit.db import is_transient
+from questline.service_kit.envelope import IncomingEvent, PoisonMessage, from_record
+from questline.service_kit.logs import get_logger
+
+log = get_logger(__name__)
+
+T = TypeVar("T")
+Apply = Callable[[AsyncConnection, Sequence[IncomingEvent]], Awaitable[None]]
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("event_id", String(64), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    message: Message
+    reason: str
+    error_type: str
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        inbox: Table,
+        consumer: Consumer,
+        dlq_producer: Producer,
+        topics: Sequence[str],
+        handled_types: Collection[str],
+        apply: Apply,
+        group_id: str,
+        batch_size: int = 500,
+        linger_seconds: float = 0.002,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._inbox = inbox
+        self._consumer = consumer
+        self._dlq = dlq_producer
+        self._topics = list(topics)
+        self._handled = frozenset(handled_types)
+        self._apply = apply
+        self._group_id = group_id
+        self._batch_size = batch_size
+        self._linger = linger_seconds
+        self._after_commit = after_commit
+        # librdkafka handles are thread-safe, but one thread keeps poll/commit/close ordered.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"consumer-{group_id}")
+
+    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        await self._in_thread(self._consumer.subscribe, self._topics)
+        log.info("consumer_started", group=self._group_id, topics=self._topics)
+        try:
+            while not stopping.is_set():
+                messages = await self._in_thread(self._poll_batch)
+                if messages and not await self.process(messages, stopping):
+                    break  # stopping while a transient failure persisted: nothing committed
+        finally:
+            await self._in_thread(self._consumer.close)
+            self._thread.shutdown(wait=False)
+            log.info("consumer_stopped", group=self._group_id)
+
+    def _poll_batch(self) -> list[Message]:
+        # Return as soon as one record is there (low latency under light load), then take
+        # whatever else is already fetched, waiting at most `linger` for the batch to fill.
+        first = self._consumer.poll(0.25)
+        if first is None:
+            return []
+        rest = self._consumer.consume(self._batch_size - 1, self._linger) if self._batch_size > 1 else []
+        return [first, *rest]
+
+    async def process(self, messages: Sequence[Message], stopping: asyncio.Event) -> bool:
+        """Apply one polled batch; True once its offsets may be (and were) committed."""
+        events: list[IncomingEvent] = []
+        dead: list[DeadLetter] = []
+        for message in messages:
+            if message.error() is not None:
+                log.warning("consumer_record_error", error=str(message.error()))
+                continue
+            try:
+                event = from_record(
+                    message.topic() or "", message.partition() or 0, message.offset() or 0,
+                    message.key(), message.headers(), message.value(),
+                )
+            except PoisonMessage as error:
+                dead.append(DeadLetter(message, str(error), "PoisonMessage"))
+                continue
+            if event.type in self._handled:
+                events.append(event)
+            else:  # another consumer's business: tolerated, not applied
+                metrics.EVENTS_CONSUMED.labels(event.topic, "ignored").inc()
+        if events:
+            failed = await self._apply_until_done(events, stopping)
+            if failed is None:
+                return False
+            by_id = {(m.topic(), m.partition(), m.offset()): m for m in messages}
+            dead += [DeadLetter(by_id[(e.topic, e.partition, e.offset)], reason, kind)
+                     for e, reason, kind in failed]
+        if dead:
+            await self._dead_letter(dead)
+        await self._in_thread(self._commit, messages)
+        if self._after_commit is not None:
+            self._after_commit()
+        return True
+
+    async def _apply_until_done(
+        self, events: list[IncomingEvent], stopping: asyncio.Event
+    ) -> list[tuple[IncomingEvent, str, str]] | None:
+        """Apply the batch; on a non-transient error isolate the culprit(s) one by one.
+        Returns the events that must be dead-lettered, or None when stopping first."""
+        attempt = 0
+        while True:
+            try:
+                await self._apply_batch(events)
+                metrics.CONSUMER_BATCH.observe(len(events))
+                return []
+            except Exception as error:
+                if not is_transient(error):
+                    log.warning("consumer_batch_failed_isolating", error=str(error), size=len(events))
+                    return await self._apply_one_by_one(events, stopping)
+                attempt += 1
+                metrics.CONSUMER_RETRIES.inc()
+                delay = min(5.0, 0.05 * 2**min(attempt, 7))
+                log.warning("consumer_transient_failure", error=str(error), retry_in_s=delay)
+                if await _stopped_within(stopping, delay):
+                    return None
+
+    async def _apply_one_by_one(
+        self, events: list[IncomingEvent], stopping: asyncio.Event
+    ) -> list[tuple[IncomingEvent, str, str]] | None:
+        failed: list[tuple[IncomingEvent, str, str]] = []
+        for event in events:
+            attempt = 0
+            while True:
+                try:
+                    await self._apply_batch([event])
+                    break
+                except Exception as error:
+                    if not is_transient(error):
+                        log.error("event_dead_lettered", event_id=event.id, type=event.type,
+                                  correlationid=event.correlation_id, error=str(error))
+                        failed.append((event, str(error)[:500], type(error).__name__))
+                        break
+                    attempt += 1
+                    if await _stopped_within(stopping, min(5.0, 0.05 * 2**min(attempt, 7))):
+                        return None
+        return failed
+
+    async def _apply_batch(self, events: Sequence[IncomingEvent]) -> None:
+        unique = list({e.id: e for e in events}.values())
+        async with self._engine.begin() as conn:
+            stmt = (
+                insert(self._inbox)
+                .values([{"event_id": e.id, "event_type": e.type} for e in unique])
+                .on_conflict_do_nothing()
+                .returning(self._inbox.c.event_id)
+            )
+            fresh_ids = set((await conn.execute(stmt)).scalars())
+            fresh = [e for e in unique if e.id in fresh_ids]
+            if fresh:
+                await self._apply(conn, fresh)
+        for e in unique:
+            outcome = "applied" if e.id in fresh_ids else "duplicate"
+            metrics.EVENTS_CONSUMED.labels(e.topic, outcome).inc()
+
+    async def _dead_letter(self, dead: list[DeadLetter]) -> None:
+        for d in dead:
+            m = d.message
+            headers = list(m.headers() or []) + [
+                ("dlq_error", d.reason.encode()[:1000]),
+                ("dlq_error_type", d.error_type.encode()),
+                ("dlq_source_topic", (m.topic() or "").encode()),
+                ("dlq_source_partition", str(m.partition()).encode()),
+                ("dlq_source_offset", str(m.offset()).encode()),
+                ("dlq_consumer_group", self._group_id.encode()),
+            ]
+            self._dlq.produce(dlq_topic(m.topic() or ""), m.value(), m.key(), headers=headers)
+            metrics.EVENTS_CONSUMED.labels(m.topic() or "", "dead_lettered").inc()
+            log.warning("record_dead_lettered", topic=m.topic(), partition=m.partition(),
+                        offset=m.offset(), reason=d.reason)
+        remaining = await asyncio.to_thread(self._dlq.flush, 30)
+        if remaining:
+            raise RuntimeError("dead-letter records were not acknowledged")
+
+    def _commit(self, messages: Sequence[Message]) -> None:
+        next_offsets: dict[tuple[str, int], int] = {}
+        for m in messages:
+            if m.error() is None:
+                key = (m.topic() or "", m.partition() or 0)
+                next_offsets[key] = max(next_offsets.get(key, 0), (m.offset() or 0) + 1)
+        if not next_offsets:
+            return
+        self._consumer.commit(
+            offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()],
+            asynchronous=True,
+        )
+        for (t, p), o in next_offsets.items():
+            _low, high = self._consumer.get_watermark_offsets(TopicPartition(t, p), cached=True)
+            if high >= 0:
+                metrics.CONSUMER_LAG.labels(t, str(p)).set(max(0, high - o))
+
+
+async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+        return True
+    except TimeoutError:
+        return False

@@ -1,0 +1,59 @@
+"""Alembic, driven from code: each service keeps its own versions folder and a two-line
+env.py that calls `run_env()`; concurrent migrators queue on an advisory lock."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import Connection, MetaData, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from questline.service_kit.inbox import inbox_table
+from questline.service_kit.outbox import outbox_table
+
+_MIGRATION_LOCK = 7_270_700  # any constant; one per database is enough
+
+
+def upgrade(script_location: Path, database_url: str, revision: str = "head") -> None:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(config, revision)
+
+
+def run_env() -> None:
+    """Body of every service's migrations/env.py (online mode only)."""
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url is not set"
+
+    def migrate(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=None)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def go() -> None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK})
+                await conn.commit()
+                await conn.run_sync(migrate)
+                await conn.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+
+
+def create_outbox_and_inbox(connection: Connection) -> None:
+    """For a service's first migration: the shared tables, defined once in service_kit."""
+    metadata = MetaData()
+    outbox_table(metadata)
+    inbox_table(metadata)
+    metadata.create_all(connection)
+    # Without statistics the planner may sort the whole backlog on every relay poll.
+    connection.execute(text("ANALYZE outbox"))

@@ -1,0 +1,97 @@
+"""Runs a service's roles in one asyncio process: the HTTP server, the outbox relay and
+the inbox consumers. SIGTERM/SIGINT stop all of them cleanly; a role that crashes stops
+the process with a non-zero code so that a supervisor restarts it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+
+import uvicorn
+import uvloop
+from fastapi import FastAPI
+
+from questline.service_kit.inbox import InboxConsumer
+from questline.service_kit.logs import get_logger
+from questline.service_kit.outbox import OutboxRelay
+from questline.service_kit.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+ROLES = ("http", "relay", "consumer")
+
+
+@dataclass
+class Service:
+    """What a service's bootstrap builds: everything `run` needs, nothing started yet."""
+
+    settings: ServiceSettings
+    app: FastAPI
+    relay: OutboxRelay | None = None
+    consumers: list[InboxConsumer] = field(default_factory=list)
+    close: Callable[[], Awaitable[None]] | None = None
+
+
+class _Server(uvicorn.Server):
+    # We own the signals: uvicorn's handlers would re-raise them after shutdown and
+    # kill the process before the consumers closed.
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]) -> int:
+    service = await build(roles)
+    settings = service.settings
+    stopping = asyncio.Event()
+    server: _Server | None = None
+    tasks: dict[asyncio.Task[None], str] = {}
+    if "http" in roles:
+        server = _Server(uvicorn.Config(
+            service.app, host=settings.http_host, port=settings.http_port, log_config=None,
+            access_log=False, lifespan="on", loop="none", http="httptools",
+            timeout_graceful_shutdown=5,
+        ))
+        tasks[asyncio.create_task(server.serve())] = "http"
+    if "relay" in roles and service.relay is not None:
+        tasks[asyncio.create_task(service.relay.run(stopping))] = "relay"
+    if "consumer" in roles:
+        for consumer in service.consumers:
+            tasks[asyncio.create_task(consumer.run(stopping))] = "consumer"
+
+    def stop(reason: str) -> None:
+        if not stopping.is_set():
+            log.info("stopping", reason=reason)
+        stopping.set()
+        if server is not None:
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop, sig.name)
+    log.info("started", roles=sorted(roles), port=settings.http_port if server else None)
+    exit_code = 0
+    pending = set(tasks)
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            error = task.exception()
+            if not stopping.is_set():
+                log.error("role_ended_unexpectedly", role=tasks[task],
+                          error=repr(error) if error else None)
+                exit_code = 1
+                stop(f"{tasks[task]} ended")
+            elif error is not None:
+                log.error("role_failed_while_stopping", role=tasks[task], error=repr(error))
+    if service.close is not None:
+        await service.close()
+    log.info("stopped", exit_code=exit_code)
+    return exit_code
+
+
+def run(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]) -> int:
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(serve(build, roles))

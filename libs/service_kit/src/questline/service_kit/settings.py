@@ -1,0 +1,53 @@
+"""Settings read from the environment, one prefix per service (QUESTLINE_<SERVICE>_*)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where `make run` keeps its data: $QUESTLINE_DATA_DIR or ./.data."""
+    return Path(os.environ.get("QUESTLINE_DATA_DIR", ".data")).resolve()
+
+
+def embedded_database_url(service: str) -> str:
+    """The URL of the service's database on the embedded PostgreSQL (pgserver) socket."""
+    socket_dir = default_data_dir() / "postgres"
+    return f"postgresql+asyncpg://{service}:{service}@/{service}?host={socket_dir}"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings common to every service; subclasses set the env prefix and the port."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service: str = "service"
+    instance_id: str = Field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    database_url: str = ""
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    log_level: str = "INFO"
+    # Largest accepted request body; anything larger is refused with 413 before parsing.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Outbox relay: rows per batch and how long to sleep when the outbox is empty.
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_idle_ms: int = Field(default=50, ge=1)
+    # Sent outbox rows are kept this long (for inspection), then purged.
+    outbox_retention_s: int = Field(default=3600, ge=0)
+    # Inbox consumer: events per batch (one transaction each) and how long a light load
+    # waits for a batch to fill after the first event arrived.
+    consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
+    consumer_linger_ms: int = Field(default=2, ge=0)
+    consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
+    # Test hook for the crash-between-publish-and-mark scenario: the relay process exits
+    # right after Kafka acknowledged a batch and before the rows are marked sent.
+    fault_relay_exit_after_publish: bool = False
+
+    def effective_database_url(self) -> str:
+        return self.database_url or embedded_database_url(self.service)

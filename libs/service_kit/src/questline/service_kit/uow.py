@@ -1,0 +1,79 @@
+"""The SQL side of a unit of work: one transaction per use case, and the outbox rows
+written in it. Services subclass it to attach their repositories (`_bind`).
+
+Owned mode opens and commits its own transaction (an HTTP command). Bound mode joins a
+transaction someone else owns (an inbox batch) and never commits it, so a use case is
+written once and runs alone or as one step of a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from questline.contracts.events import EventData
+from questline.service_kit.outbox import OutboxWriter
+
+
+class SqlUnitOfWork:
+    def __init__(
+        self,
+        *,
+        outbox: OutboxWriter,
+        engine: AsyncEngine | None = None,
+        connection: AsyncConnection | None = None,
+        causation_id: str | None = None,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        if (engine is None) == (connection is None):
+            raise ValueError("give either an engine (owned) or a connection (bound)")
+        self._engine = engine
+        self._outbox = outbox
+        self._after_commit = after_commit
+        self._transaction: AbstractAsyncContextManager[AsyncConnection] | None = None
+        self._staged: list[EventData] = []
+        self.causation_id = causation_id
+        self.conn: AsyncConnection
+        if connection is not None:
+            self.conn = connection
+            self._bind(connection)
+
+    def _bind(self, conn: AsyncConnection) -> None:
+        """Subclasses create their repositories on `conn` here."""
+
+    def stage(self, events: Iterable[EventData]) -> None:
+        self._staged.extend(events)
+
+    async def __aenter__(self) -> Self:
+        if self._engine is not None:
+            self._transaction = self._engine.begin()
+            self.conn = await self._transaction.__aenter__()
+            self._bind(self.conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        published = False
+        try:
+            if exc is None and self._staged:
+                await self._outbox.add(self.conn, self._staged, self.causation_id)
+                published = True
+        except BaseException as error:
+            if self._transaction is not None:
+                await self._transaction.__aexit__(type(error), error, error.__traceback__)
+            raise
+        finally:
+            self._staged = []
+        if self._transaction is not None:
+            transaction, self._transaction = self._transaction, None
+            await transaction.__aexit__(exc_type, exc, tb)
+            if exc is None and published and self._after_commit is not None:
+                self._after_commit()

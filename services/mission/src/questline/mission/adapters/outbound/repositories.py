@@ -1,0 +1,100 @@
+"""SQL repositories: rows in and out of the domain's classes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from questline.mission.adapters.outbound.tables import achievements, mission_definitions
+from questline.mission.domain.achievement import Achievement
+from questline.mission.domain.mission import MissionDefinition
+
+
+def _mission(row: Any) -> MissionDefinition:
+    return MissionDefinition(row.code, row.title, row.points, row.active, row.starts_at,
+                             row.ends_at)
+
+
+def _achievement(row: Any) -> Achievement:
+    return Achievement(row.id, row.customer_id, row.mission_code, row.points, row.achieved_at,
+                       row.reward_id)
+
+
+class SqlMissionDefinitionRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, code: str) -> MissionDefinition | None:
+        row = (await self._conn.execute(
+            select(mission_definitions).where(mission_definitions.c.code == code))).first()
+        return _mission(row) if row else None
+
+    async def list(self) -> Sequence[MissionDefinition]:
+        rows = await self._conn.execute(select(mission_definitions).order_by("code"))
+        return [_mission(r) for r in rows]
+
+    async def add(self, mission: MissionDefinition) -> bool:
+        result = await self._conn.execute(
+            insert(mission_definitions).values(**_mission_values(mission))
+            .on_conflict_do_nothing().returning(mission_definitions.c.code))
+        return result.first() is not None
+
+    async def save(self, mission: MissionDefinition) -> None:
+        values = _mission_values(mission)
+        del values["code"]
+        await self._conn.execute(update(mission_definitions)
+                                 .where(mission_definitions.c.code == mission.code)
+                                 .values(**values))
+
+
+def _mission_values(m: MissionDefinition) -> dict[str, Any]:
+    return {"code": m.code, "title": m.title, "points": m.points, "active": m.active,
+            "starts_at": m.starts_at, "ends_at": m.ends_at}
+
+
+class SqlAchievementRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, achievement: Achievement, idempotency_key: str | None,
+                  fingerprint: str | None) -> bool:
+        stmt = insert(achievements).values(
+            id=achievement.id, customer_id=achievement.customer_id,
+            mission_code=achievement.mission_code, points=achievement.points,
+            achieved_at=achievement.achieved_at, reward_id=achievement.reward_id,
+            idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        )
+        if idempotency_key is None:
+            await self._conn.execute(stmt)
+            return True
+        result = await self._conn.execute(
+            stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(achievements.c.id))
+        return result.first() is not None
+
+    async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None:
+        stmt = select(achievements).where(achievements.c.id == achievement_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self._conn.execute(stmt)).first()
+        return _achievement(row) if row else None
+
+    async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
+        row = (await self._conn.execute(
+            select(achievements).where(achievements.c.idempotency_key == key))).first()
+        return (_achievement(row), row.request_fingerprint or "") if row else None
+
+    async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]:
+        rows = await self._conn.execute(
+            select(achievements).where(achievements.c.customer_id == customer_id)
+            .order_by(achievements.c.achieved_at.desc(), achievements.c.id).limit(limit))
+        return [_achievement(r) for r in rows]
+
+    async def save_reward_link(self, achievement: Achievement) -> None:
+        await self._conn.execute(update(achievements)
+                                 .where(achievements.c.id == achievement.id)
+                                 .values(reward_id=achievement.reward_id))

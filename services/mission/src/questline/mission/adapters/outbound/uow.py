@@ -1,0 +1,41 @@
+"""The mission unit of work: repositories on one connection, and domain events turned
+into contract events for the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from questline.contracts import events as contract
+from questline.mission.adapters.outbound.repositories import (
+    SqlAchievementRepository,
+    SqlMissionDefinitionRepository,
+)
+from questline.mission.domain.events import MissionAchieved, MissionEvent, RewardLinked
+from questline.service_kit.uow import SqlUnitOfWork
+
+
+def to_contract(event: MissionEvent) -> contract.EventData:
+    match event:
+        case MissionAchieved():
+            return contract.MissionAchieved(
+                mission_id=event.mission_id, customer_id=event.customer_id,
+                mission_code=event.mission_code, mission_title=event.mission_title,
+                points=event.points, achieved_at=event.achieved_at)
+        case RewardLinked():
+            return contract.MissionRewardLinked(
+                mission_id=event.mission_id, customer_id=event.customer_id,
+                reward_id=event.reward_id)
+
+
+class SqlMissionUnitOfWork(SqlUnitOfWork):
+    missions: SqlMissionDefinitionRepository
+    achievements: SqlAchievementRepository
+
+    def _bind(self, conn: AsyncConnection) -> None:
+        self.missions = SqlMissionDefinitionRepository(conn)
+        self.achievements = SqlAchievementRepository(conn)
+
+    def publish(self, events: Sequence[MissionEvent]) -> None:
+        self.stage(to_contract(e) for e in events)

@@ -1,0 +1,53 @@
+"""What the mission core needs from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, Self
+
+from questline.mission.domain.achievement import Achievement
+from questline.mission.domain.events import MissionEvent
+from questline.mission.domain.mission import MissionDefinition
+
+
+class MissionDefinitionRepository(Protocol):
+    async def get(self, code: str) -> MissionDefinition | None: ...
+    async def list(self) -> Sequence[MissionDefinition]: ...
+    async def add(self, mission: MissionDefinition) -> bool:
+        """False when the code is taken."""
+        ...
+    async def save(self, mission: MissionDefinition) -> None: ...
+
+
+class AchievementRepository(Protocol):
+    async def add(
+        self, achievement: Achievement, idempotency_key: str | None, fingerprint: str | None
+    ) -> bool:
+        """False when the idempotency key is already taken (nothing written)."""
+        ...
+    async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None: ...
+    async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
+        """The achievement recorded under `key` and the fingerprint of its request."""
+        ...
+    async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]: ...
+    async def save_reward_link(self, achievement: Achievement) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction; events published through it leave via the outbox on commit."""
+
+    missions: MissionDefinitionRepository
+    achievements: AchievementRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    def publish(self, events: Sequence[MissionEvent]) -> None: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+class IdGenerator(Protocol):
+    def __call__(self) -> str: ...

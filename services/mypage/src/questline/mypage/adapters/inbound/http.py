@@ -1,0 +1,25 @@
+"""HTTP routes of My Page: reads from the read model only, never from other services."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from questline.mypage.adapters.inbound.schemas import MyPageResponse
+from questline.mypage.adapters.outbound.store import SqlMyPageStore
+from questline.mypage.application.project import my_page
+from questline.service_kit.caller import CallerDep
+from questline.service_kit.ids import CustomerIdPath
+from questline.service_kit.problems import Problem
+
+
+def router(store: SqlMyPageStore) -> APIRouter:
+    api = APIRouter(tags=["mypage"])
+
+    @api.get("/mypage/{customer_id}", response_model=MyPageResponse,
+             summary="A customer's missions and wallet, from the read model")
+    async def get_my_page(customer_id: CustomerIdPath, caller: CallerDep) -> MyPageResponse:
+        if not caller.may_act_for(customer_id):
+            raise Problem(403, "Forbidden", "You may only read your own page.")
+        return MyPageResponse.of(await my_page(customer_id, store))
+
+    return api

@@ -1,0 +1,35 @@
+"""Composition root: settings → adapters → application → the runnable service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from questline.mypage.adapters.inbound import events, http
+from questline.mypage.adapters.outbound import tables
+from questline.mypage.adapters.outbound.store import SqlMyPageStore
+from questline.mypage.settings import MyPageSettings
+from questline.service_kit.ids import utc_now
+from questline.service_kit.kit import ServiceKit
+from questline.service_kit.runtime import Service
+from questline.service_kit.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
+
+
+async def build(settings: ServiceSettings, roles: set[str]) -> Service:
+    kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
+    consumers = []
+    if "consumer" in roles:
+        consumers.append(kit.consumer(topics=events.TOPICS, handled_types=events.HANDLED_TYPES,
+                                      apply=events.make_apply(utc_now)))
+    return kit.service(
+        title="Questline My Page",
+        description="Each customer's missions and wallet, a read model built only from events.",
+        routers=[http.router(SqlMyPageStore(engine=kit.engine))],
+        consumers=consumers,
+        roles=roles - {"relay"},  # nothing to publish
+    )
+
+
+def settings() -> MyPageSettings:
+    return MyPageSettings()

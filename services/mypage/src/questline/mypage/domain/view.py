@@ -1,0 +1,132 @@
+"""My Page: one customer's story, folded from the events of every context.
+
+Events from different topics arrive in any order (a deposit may overtake the achievement
+it stems from), so every fold is a merge that commutes: fields are filled in, never
+blanked, and statuses only move forward (ISSUED < EXCHANGED, AVAILABLE < EXCHANGED).
+Applying an event twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+_RANK = {None: 0, "ISSUED": 1, "AVAILABLE": 1, "EXCHANGED": 2}
+
+
+def _forward(current: str | None, new: str) -> str:
+    """The later of two statuses: a late ISSUED never undoes an EXCHANGED."""
+    return new if _RANK.get(new, 0) >= _RANK.get(current, 0) else current or new
+
+
+@dataclass
+class MissionEntry:
+    mission_id: str
+    mission_code: str | None = None
+    mission_title: str | None = None
+    points: int | None = None
+    achieved_at: str | None = None
+    reward_id: str | None = None
+
+
+@dataclass
+class RewardEntry:
+    """The reward context's view of a reward (status ISSUED or EXCHANGED)."""
+
+    reward_id: str
+    mission_id: str | None = None
+    status: str | None = None
+    issued_at: str | None = None
+
+
+@dataclass
+class WalletEntry:
+    """The wallet context's view of a reward (status AVAILABLE or EXCHANGED)."""
+
+    reward_id: str
+    mission_id: str | None = None
+    points: int | None = None
+    status: str | None = None
+    deposited_at: str | None = None
+    gift_id: str | None = None
+    exchange_id: str | None = None
+    exchanged_at: str | None = None
+
+
+@dataclass
+class MyPage:
+    customer_id: str
+    missions: dict[str, MissionEntry] = field(default_factory=dict)
+    rewards: dict[str, RewardEntry] = field(default_factory=dict)
+    wallet: dict[str, WalletEntry] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    # --- folds, one per fact -------------------------------------------------------
+    def mission_achieved(self, mission_id: str, code: str, title: str | None, points: int,
+                         achieved_at: datetime) -> None:
+        m = self.missions.setdefault(mission_id, MissionEntry(mission_id))
+        m.mission_code, m.points, m.achieved_at = code, points, achieved_at.isoformat()
+        m.mission_title = title or m.mission_title
+
+    def reward_linked(self, mission_id: str, reward_id: str) -> None:
+        self.missions.setdefault(mission_id, MissionEntry(mission_id)).reward_id = reward_id
+
+    def reward_issued(self, reward_id: str, mission_id: str, issued_at: datetime) -> None:
+        r = self.rewards.setdefault(reward_id, RewardEntry(reward_id))
+        r.mission_id, r.issued_at = mission_id, issued_at.isoformat()
+        r.status = _forward(r.status, "ISSUED")
+
+    def reward_marked_exchanged(self, reward_id: str) -> None:
+        r = self.rewards.setdefault(reward_id, RewardEntry(reward_id))
+        r.status = _forward(r.status, "EXCHANGED")
+
+    def reward_deposited(self, reward_id: str, mission_id: str, points: int,
+                         deposited_at: datetime) -> None:
+        w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
+        w.mission_id, w.points, w.deposited_at = mission_id, points, deposited_at.isoformat()
+        w.status = _forward(w.status, "AVAILABLE")
+
+    def reward_exchanged(self, reward_id: str, gift_id: str, exchange_id: str,
+                         exchanged_at: datetime) -> None:
+        w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
+        w.gift_id, w.exchange_id, w.exchanged_at = gift_id, exchange_id, exchanged_at.isoformat()
+        w.status = _forward(w.status, "EXCHANGED")
+
+    def touched(self, at: datetime) -> None:
+        self.updated_at = at if self.updated_at is None else max(self.updated_at, at)
+
+    # --- what the player sees ------------------------------------------------------
+    def visible_missions(self) -> list[dict[str, Any]]:
+        """Achievements the mission context holds, with their reward's status."""
+        shown = []
+        for m in self.missions.values():
+            if m.mission_code is None:  # only a link arrived so far
+                continue
+            reward = self.rewards.get(m.reward_id) if m.reward_id else None
+            shown.append({**asdict(m), "reward_status": reward.status if reward else None})
+        return sorted(shown, key=lambda m: (m["achieved_at"], m["mission_id"]), reverse=True)
+
+    def visible_wallet(self) -> list[dict[str, Any]]:
+        """Rewards the wallet context holds (deposited), with their status and gift."""
+        shown = [asdict(w) for w in self.wallet.values() if w.deposited_at is not None]
+        return sorted(shown, key=lambda w: (w["deposited_at"], w["reward_id"]), reverse=True)
+
+    # --- storage shape (plain JSON-able dicts) --------------------------------------
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "missions": {k: asdict(v) for k, v in self.missions.items()},
+            "rewards": {k: asdict(v) for k, v in self.rewards.items()},
+            "wallet": {k: asdict(v) for k, v in self.wallet.items()},
+        }
+
+    @classmethod
+    def from_document(cls, customer_id: str, doc: dict[str, Any],
+                      updated_at: datetime | None) -> MyPage:
+        return cls(
+            customer_id,
+            {k: MissionEntry(**v) for k, v in doc.get("missions", {}).items()},
+            {k: RewardEntry(**v) for k, v in doc.get("rewards", {}).items()},
+            {k: WalletEntry(**v) for k, v in doc.get("wallet", {}).items()},
+            updated_at,
+        )

@@ -1,0 +1,28 @@
+"""Rewards, outbox and inbox.
+
+Revision ID: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from questline.service_kit.migrations import create_outbox_and_inbox
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rewards",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("mission_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("customer_id", sa.String(64), nullable=False),
+        sa.Column("points", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("gift_id", sa.String(64)),
+        sa.Column("exchanged_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_rewards_customer", "rewards", ["customer_id", "issued_at"])
+    create_outbox_and_inbox(op.get_bind())

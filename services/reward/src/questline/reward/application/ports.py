@@ -1,0 +1,35 @@
+"""What the reward core needs from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, Self
+
+from questline.reward.domain.events import RewardEvent
+from questline.reward.domain.reward import Reward
+
+
+class RewardRepository(Protocol):
+    async def add(self, reward: Reward) -> bool:
+        """False when the mission already has its reward (nothing written)."""
+        ...
+    async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None: ...
+    async def for_customer(self, customer_id: str, limit: int) -> Sequence[Reward]: ...
+    async def save(self, reward: Reward) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    rewards: RewardRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    def publish(self, events: Sequence[RewardEvent]) -> None: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
+
+
+class IdGenerator(Protocol):
+    def __call__(self) -> str: ...

@@ -1,0 +1,11 @@
+"""`python -m questline.wallet --help`"""
+
+import sys
+
+from questline.wallet import bootstrap
+from questline.service_kit.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(service="wallet", summary="Questline wallet service.",
+                  settings_factory=bootstrap.settings, build=bootstrap.build,
+                  migrations=bootstrap.MIGRATIONS))

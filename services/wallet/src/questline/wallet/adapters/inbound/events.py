@@ -1,0 +1,33 @@
+"""Events the wallet service reacts to: topic → use case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from questline.contracts import events as contract
+from questline.contracts.topics import REWARD_EVENTS
+from questline.service_kit.envelope import IncomingEvent
+from questline.service_kit.logs import log_context
+from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
+from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
+from questline.wallet.application.ports import Clock
+
+TOPICS = (REWARD_EVENTS,)
+HANDLED_TYPES = (contract.RewardIssued.TYPE,)
+
+
+def make_apply(
+    uow_on: Callable[[AsyncConnection, str], SqlWalletUnitOfWork], clock: Clock,
+) -> Callable[[AsyncConnection, Sequence[IncomingEvent]], object]:
+    async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
+        for event in events:
+            with log_context(correlationid=event.correlation_id, causationid=event.id):
+                data = event.data
+                if isinstance(data, contract.RewardIssued):
+                    command = DepositReward(data.reward_id, data.customer_id, data.mission_id,
+                                            data.points)
+                    await deposit_reward(command, uow_on(conn, event.id), clock)
+
+    return apply

@@ -1,0 +1,52 @@
+"""SQL repository for wallet entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from questline.wallet.adapters.outbound.tables import wallet_rewards as t
+from questline.wallet.domain.wallet import EntryStatus, WalletReward
+
+
+def _entry(row: Any) -> WalletReward:
+    return WalletReward(row.reward_id, row.customer_id, row.mission_id, row.points,
+                        row.deposited_at, EntryStatus(row.status), row.gift_id, row.exchange_id,
+                        row.exchanged_at)
+
+
+class SqlWalletRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, entry: WalletReward) -> bool:
+        result = await self._conn.execute(
+            insert(t).values(
+                reward_id=entry.reward_id, customer_id=entry.customer_id,
+                mission_id=entry.mission_id, points=entry.points, status=entry.status.value,
+                deposited_at=entry.deposited_at)
+            .on_conflict_do_nothing(index_elements=["reward_id"]).returning(t.c.reward_id))
+        return result.first() is not None
+
+    async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None:
+        stmt = select(t).where(t.c.reward_id == reward_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = (await self._conn.execute(stmt)).first()
+        return _entry(row) if row else None
+
+    async def for_customer(self, customer_id: str) -> Sequence[WalletReward]:
+        rows = await self._conn.execute(
+            select(t).where(t.c.customer_id == customer_id)
+            .order_by(t.c.deposited_at.desc(), t.c.reward_id))
+        return [_entry(r) for r in rows]
+
+    async def save(self, entry: WalletReward) -> None:
+        await self._conn.execute(
+            update(t).where(t.c.reward_id == entry.reward_id)
+            .values(status=entry.status.value, gift_id=entry.gift_id,
+                    exchange_id=entry.exchange_id, exchanged_at=entry.exchanged_at))

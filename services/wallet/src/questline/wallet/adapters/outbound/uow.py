@@ -1,0 +1,36 @@
+"""The wallet unit of work and the domain → contract event mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from questline.contracts import events as contract
+from questline.service_kit.uow import SqlUnitOfWork
+from questline.wallet.adapters.outbound.repositories import SqlWalletRepository
+from questline.wallet.domain.events import RewardDeposited, RewardExchanged, WalletEvent
+
+
+def to_contract(event: WalletEvent) -> contract.EventData:
+    match event:
+        case RewardDeposited():
+            return contract.RewardDeposited(
+                customer_id=event.customer_id, reward_id=event.reward_id,
+                mission_id=event.mission_id, points=event.points,
+                deposited_at=event.deposited_at)
+        case RewardExchanged():
+            return contract.RewardExchanged(
+                customer_id=event.customer_id, reward_id=event.reward_id,
+                gift_id=event.gift_id, exchange_id=event.exchange_id,
+                exchanged_at=event.exchanged_at)
+
+
+class SqlWalletUnitOfWork(SqlUnitOfWork):
+    wallet: SqlWalletRepository
+
+    def _bind(self, conn: AsyncConnection) -> None:
+        self.wallet = SqlWalletRepository(conn)
+
+    def publish(self, events: Sequence[WalletEvent]) -> None:
+        self.stage(to_contract(e) for e in events)

@@ -1,0 +1,31 @@
+"""What the wallet core needs from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, Self
+
+from questline.wallet.domain.events import WalletEvent
+from questline.wallet.domain.wallet import WalletReward
+
+
+class WalletRepository(Protocol):
+    async def add(self, entry: WalletReward) -> bool:
+        """False when the reward is already in the wallet (nothing written)."""
+        ...
+    async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None: ...
+    async def for_customer(self, customer_id: str) -> Sequence[WalletReward]: ...
+    async def save(self, entry: WalletReward) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    wallet: WalletRepository
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    def publish(self, events: Sequence[WalletEvent]) -> None: ...
+
+
+class Clock(Protocol):
+    def __call__(self) -> datetime: ...
