@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from questline.devstack.kafka import ensure_kafka_jars
 from questline.devstack.stack import SERVICES, Stack, StackConfig
 
 
@@ -75,12 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m questline.devstack",
         description="Run Questline locally: Kafka, PostgreSQL and all services. "
-                    "Data lives in $QUESTLINE_DATA_DIR (default ./.data).")
+        "Data lives in $QUESTLINE_DATA_DIR (default ./.data).",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start everything, print the URLs, stay in the foreground")
+    sub.add_parser("fetch", help="fetch the Kafka broker jars from Maven Central (once)")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run()
+    if args.command == "fetch":
+        root = _repo_root()
+        ensure_kafka_jars(root, root / ".cache" / "kafka")
+        return 0
     return 2
 
 

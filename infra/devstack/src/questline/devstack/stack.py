@@ -23,7 +23,11 @@ from questline.devstack.ports import port_in_use
 from questline.devstack.postgres import EmbeddedPostgres
 
 SERVICES: dict[str, int] = {
-    "mission": 8081, "reward": 8082, "wallet": 8083, "gift": 8084, "mypage": 8085,
+    "mission": 8081,
+    "reward": 8082,
+    "wallet": 8083,
+    "gift": 8084,
+    "mypage": 8085,
 }
 ALL_ROLES = "http,relay,consumer"
 
@@ -76,12 +80,15 @@ class Stack:
         self.data_dir = config.data_dir.resolve()
         self.logs = self.data_dir / "logs"
         self.kafka = KafkaBroker(
-            self.data_dir / "kafka", config.repo_root / ".cache" / "kafka" / "libs",
-            port=config.kafka_port, controller_port=config.controller_port,
+            self.data_dir / "kafka",
+            config.repo_root / ".cache" / "kafka" / "libs",
+            port=config.kafka_port,
+            controller_port=config.controller_port,
             log_file=self.logs / "kafka.log",
         )
-        self.postgres = EmbeddedPostgres(self.data_dir / "postgres",
-                                         log_file=self.logs / "postgres.log")
+        self.postgres = EmbeddedPostgres(
+            self.data_dir / "postgres", log_file=self.logs / "postgres.log"
+        )
         self.database_urls: dict[str, str] = {}
         self.processes: dict[str, ServiceProcess] = {}
 
@@ -111,13 +118,15 @@ class Stack:
     def service_env(self, name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         prefix = f"QUESTLINE_{name.upper()}_"
         env = {k: v for k, v in os.environ.items() if not k.startswith("QUESTLINE_")}
-        env.update({
-            "QUESTLINE_DATA_DIR": str(self.data_dir),
-            prefix + "DATABASE_URL": self.database_urls[name],
-            prefix + "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
-            prefix + "HTTP_PORT": str(self.config.http_ports[name]),
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "QUESTLINE_DATA_DIR": str(self.data_dir),
+                prefix + "DATABASE_URL": self.database_urls[name],
+                prefix + "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
+                prefix + "HTTP_PORT": str(self.config.http_ports[name]),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         for key, value in {**self.config.env, **(extra or {})}.items():
             env[key.replace("QUESTLINE_*_", prefix)] = value
         return env
@@ -125,9 +134,12 @@ class Stack:
     def migrate(self, names: Iterable[str] = SERVICES) -> None:
         """Migrate the databases in parallel; fail loudly with the migrator's output."""
         running = {
-            n: subprocess.Popen([sys.executable, "-m", f"questline.{n}", "migrate"],
-                                env=self.service_env(n), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+            n: subprocess.Popen(
+                [sys.executable, "-m", f"questline.{n}", "migrate"],
+                env=self.service_env(n),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
             for n in names
         }
         for name, proc in running.items():
@@ -135,8 +147,14 @@ class Stack:
             if proc.returncode != 0:
                 raise RuntimeError(f"migrating {name} failed:\n{out.decode()[-3000:]}")
 
-    def start(self, name: str, *, roles: str = ALL_ROLES, replica: str = "0",
-              env: Mapping[str, str] | None = None) -> ServiceProcess:
+    def start(
+        self,
+        name: str,
+        *,
+        roles: str = ALL_ROLES,
+        replica: str = "0",
+        env: Mapping[str, str] | None = None,
+    ) -> ServiceProcess:
         key = f"{name}-{replica}"
         old = self.processes.get(key)
         if old is not None and old.alive():
@@ -148,11 +166,15 @@ class Stack:
         with log_file.open("ab") as log:
             popen = subprocess.Popen(
                 [sys.executable, "-m", f"questline.{name}", "run", "--roles", roles],
-                env=full_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,  # Ctrl-C reaches the supervisor, which stops us
             )
-        proc = ServiceProcess(name, replica, roles, popen, log_file, full_env,
-                              restarts=old.restarts if old else 0)
+        proc = ServiceProcess(
+            name, replica, roles, popen, log_file, full_env, restarts=old.restarts if old else 0
+        )
         self.processes[key] = proc
         return proc
 
@@ -193,8 +215,10 @@ class Stack:
                 for name in sorted(pending):
                     proc = self.processes.get(f"{name}-0")
                     if proc is not None and not proc.alive():
-                        raise RuntimeError(f"{name} exited ({proc.popen.returncode}); "
-                                           f"see {proc.log_file}:\n{_tail(proc.log_file)}")
+                        raise RuntimeError(
+                            f"{name} exited ({proc.popen.returncode}); "
+                            f"see {proc.log_file}:\n{_tail(proc.log_file)}"
+                        )
                     try:
                         if client.get(self.url(name) + "/health/ready").status_code == 200:
                             pending.discard(name)
@@ -221,7 +245,7 @@ class Stack:
             proc.wanted = False
             if proc.alive():
                 proc.popen.send_signal(signal.SIGTERM)
-        for key, proc in self.processes.items():
+        for proc in self.processes.values():
             try:
                 proc.popen.wait(15)
             except subprocess.TimeoutExpired:

@@ -8,7 +8,6 @@ rules can be added without touching any domain code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import Annotated
 
 from fastapi import Depends, Request

@@ -32,9 +32,10 @@ def main(
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run the service (HTTP, outbox relay, consumers)")
     run_cmd.add_argument(
-        "--roles", default=",".join(ROLES),
+        "--roles",
+        default=",".join(ROLES),
         help="comma-separated subset of http,relay,consumer (default: all). Start more "
-             "processes with --roles consumer to scale consumers out.",
+        "processes with --roles consumer to scale consumers out.",
     )
     run_cmd.add_argument("--port", type=int, help="HTTP port (overrides the setting)")
     run_cmd.add_argument("--migrate", action="store_true", help="apply migrations first")
@@ -58,7 +59,10 @@ def main(
     if args.command == "openapi":
         import asyncio
 
-        app = asyncio.run(build(settings, set())).app
+        async def app_only() -> Service:
+            return await build(settings, set())
+
+        app = asyncio.run(app_only()).app
         json.dump(app.openapi(), sys.stdout, indent=2)
         return 0
     roles = {r.strip() for r in args.roles.split(",") if r.strip()}

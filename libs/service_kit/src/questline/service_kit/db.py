@@ -61,5 +61,10 @@ def is_transient(error: BaseException) -> bool:
         return is_transient(cause)
     name = type(error).__name__
     # asyncpg's connection errors do not derive from OSError.
-    return name in {"ConnectionDoesNotExistError", "CannotConnectNowError",
-                    "ConnectionFailureError", "InterfaceError", "TooManyConnectionsError"}
+    return name in {
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "ConnectionFailureError",
+        "InterfaceError",
+        "TooManyConnectionsError",
+    }

@@ -89,13 +89,18 @@ def from_record(
     partition: int,
     offset: int,
     key: bytes | None,
-    headers: list[tuple[str, bytes]] | None,
+    headers: Any,
     value: bytes | None,
 ) -> IncomingEvent:
     if not headers or value is None:
         raise PoisonMessage("record has no CloudEvents headers or no value")
     try:
-        message = ce_kafka.KafkaMessage(headers=dict(headers), key=key, value=value)
+        pairs = headers.items() if isinstance(headers, dict) else headers
+        message = ce_kafka.KafkaMessage(
+            headers={k: v if isinstance(v, bytes) else str(v).encode() for k, v in pairs},
+            key=key,
+            value=value,
+        )
         event = ce_kafka.from_binary(message, _READ_FORMAT, CloudEvent)
     except (BaseCloudEventException, UnicodeDecodeError, ValueError, KeyError) as error:
         raise PoisonMessage(f"not a valid CloudEvent: {error}") from error

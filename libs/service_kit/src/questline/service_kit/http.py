@@ -67,8 +67,10 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         started = time.perf_counter()
@@ -85,12 +87,20 @@ class RequestContextMiddleware:
             metrics.HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
             metrics.HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
             if status >= 500:
-                log.warning("http_request", method=scope["method"], path=scope["path"],
-                            status=status, ms=round(elapsed * 1000, 2), request_id=request_id)
+                log.warning(
+                    "http_request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                    request_id=request_id,
+                )
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
-            Request(scope), 413, "Request body too large",
+            Request(scope),
+            413,
+            "Request body too large",
             f"The body exceeds the limit of {self.max_body} bytes.",
         )
         await response(scope, receive, send)
@@ -103,15 +113,22 @@ def health_router(checks: Mapping[str, ReadyCheck]) -> APIRouter:
     async def live() -> dict[str, str]:
         return {"status": "live"}
 
-    @router.get("/health/ready", summary="Ready: its database and Kafka are reachable",
-                response_model=None)
+    @router.get(
+        "/health/ready", summary="Ready: its database and Kafka are reachable", response_model=None
+    )
     async def ready(request: Request) -> dict[str, Any] | ProblemResponse:
         results = {name: await check() for name, check in checks.items()}
         if all(results.values()):
             return {"status": "ready", "checks": results}
         failing = ", ".join(name for name, ok in results.items() if not ok)
-        return problem_response(request, 503, "Not ready", f"Unreachable: {failing}.",
-                                headers={"Retry-After": "2"}, checks=results)
+        return problem_response(
+            request,
+            503,
+            "Not ready",
+            f"Unreachable: {failing}.",
+            headers={"Retry-After": "2"},
+            checks=results,
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def prometheus() -> Response:

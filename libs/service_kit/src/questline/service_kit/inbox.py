@@ -102,7 +102,11 @@ class InboxConsumer:
         first = self._consumer.poll(0.25)
         if first is None:
             return []
-        rest = self._consumer.consume(self._batch_size - 1, self._linger) if self._batch_size > 1 else []
+        rest = (
+            self._consumer.consume(self._batch_size - 1, self._linger)
+            if self._batch_size > 1
+            else []
+        )
         return [first, *rest]
 
     async def process(self, messages: Sequence[Message], stopping: asyncio.Event) -> bool:
@@ -115,8 +119,12 @@ class InboxConsumer:
                 continue
             try:
                 event = from_record(
-                    message.topic() or "", message.partition() or 0, message.offset() or 0,
-                    message.key(), message.headers(), message.value(),
+                    message.topic() or "",
+                    message.partition() or 0,
+                    message.offset() or 0,
+                    message.key(),
+                    message.headers(),
+                    message.value(),
                 )
             except PoisonMessage as error:
                 dead.append(DeadLetter(message, str(error), "PoisonMessage"))
@@ -130,8 +138,10 @@ class InboxConsumer:
             if failed is None:
                 return False
             by_id = {(m.topic(), m.partition(), m.offset()): m for m in messages}
-            dead += [DeadLetter(by_id[(e.topic, e.partition, e.offset)], reason, kind)
-                     for e, reason, kind in failed]
+            dead += [
+                DeadLetter(by_id[(e.topic, e.partition, e.offset)], reason, kind)
+                for e, reason, kind in failed
+            ]
         if dead:
             await self._dead_letter(dead)
         await self._in_thread(self._commit, messages)
@@ -152,11 +162,13 @@ class InboxConsumer:
                 return []
             except Exception as error:
                 if not is_transient(error):
-                    log.warning("consumer_batch_failed_isolating", error=str(error), size=len(events))
+                    log.warning(
+                        "consumer_batch_failed_isolating", error=str(error), size=len(events)
+                    )
                     return await self._apply_one_by_one(events, stopping)
                 attempt += 1
                 metrics.CONSUMER_RETRIES.inc()
-                delay = min(5.0, 0.05 * 2**min(attempt, 7))
+                delay = min(5.0, 0.05 * 2 ** min(attempt, 7))
                 log.warning("consumer_transient_failure", error=str(error), retry_in_s=delay)
                 if await _stopped_within(stopping, delay):
                     return None
@@ -173,12 +185,17 @@ class InboxConsumer:
                     break
                 except Exception as error:
                     if not is_transient(error):
-                        log.error("event_dead_lettered", event_id=event.id, type=event.type,
-                                  correlationid=event.correlation_id, error=str(error))
+                        log.error(
+                            "event_dead_lettered",
+                            event_id=event.id,
+                            type=event.type,
+                            correlationid=event.correlation_id,
+                            error=str(error),
+                        )
                         failed.append((event, str(error)[:500], type(error).__name__))
                         break
                     attempt += 1
-                    if await _stopped_within(stopping, min(5.0, 0.05 * 2**min(attempt, 7))):
+                    if await _stopped_within(stopping, min(5.0, 0.05 * 2 ** min(attempt, 7))):
                         return None
         return failed
 
@@ -202,7 +219,8 @@ class InboxConsumer:
     async def _dead_letter(self, dead: list[DeadLetter]) -> None:
         for d in dead:
             m = d.message
-            headers = list(m.headers() or []) + [
+            headers = [
+                *(m.headers() or []),
                 ("dlq_error", d.reason.encode()[:1000]),
                 ("dlq_error_type", d.error_type.encode()),
                 ("dlq_source_topic", (m.topic() or "").encode()),
@@ -212,8 +230,13 @@ class InboxConsumer:
             ]
             self._dlq.produce(dlq_topic(m.topic() or ""), m.value(), m.key(), headers=headers)
             metrics.EVENTS_CONSUMED.labels(m.topic() or "", "dead_lettered").inc()
-            log.warning("record_dead_lettered", topic=m.topic(), partition=m.partition(),
-                        offset=m.offset(), reason=d.reason)
+            log.warning(
+                "record_dead_lettered",
+                topic=m.topic(),
+                partition=m.partition(),
+                offset=m.offset(),
+                reason=d.reason,
+            )
         remaining = await asyncio.to_thread(self._dlq.flush, 30)
         if remaining:
             raise RuntimeError("dead-letter records were not acknowledged")

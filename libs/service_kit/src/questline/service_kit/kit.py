@@ -53,13 +53,16 @@ class ServiceKit:
         unknown = set(topics) - set(TOPICS)
         if unknown:
             raise ValueError(f"unknown topics {unknown}")
-        group = f"questline.{s.service}"
+        group = s.consumer_group or f"questline.{s.service}"
         return InboxConsumer(
             engine=self.engine,
             inbox=self._inbox,
-            consumer=kafka.consumer(s.kafka_bootstrap_servers, group,
-                                    f"{s.service}-{s.instance_id}",
-                                    s.consumer_session_timeout_ms),
+            consumer=kafka.consumer(
+                s.kafka_bootstrap_servers,
+                group,
+                f"{s.service}-{s.instance_id}",
+                s.consumer_session_timeout_ms,
+            ),
             dlq_producer=kafka.producer(s.kafka_bootstrap_servers, f"{s.service}-dlq"),
             topics=topics,
             handled_types=handled_types,
@@ -98,5 +101,6 @@ class ServiceKit:
         async def close() -> None:
             await self.engine.dispose()
 
-        return Service(settings=s, app=app, relay=self.relay, consumers=list(consumers),
-                       close=close)
+        return Service(
+            settings=s, app=app, relay=self.relay, consumers=list(consumers), close=close
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 from sqlalchemy import (
@@ -128,9 +129,13 @@ class OutboxRelay:
             except Exception as error:
                 failures += 1
                 metrics.OUTBOX_FAILURES.inc()
-                delay = min(5.0, 0.1 * 2**min(failures, 6))
-                log.warning("relay_round_failed", error=str(error), transient=is_transient(error),
-                            retry_in_s=delay)
+                delay = min(5.0, 0.1 * 2 ** min(failures, 6))
+                log.warning(
+                    "relay_round_failed",
+                    error=str(error),
+                    transient=is_transient(error),
+                    retry_in_s=delay,
+                )
                 await _wait(stopping, delay)
                 continue
             if loop.time() > next_purge:
@@ -157,7 +162,7 @@ class OutboxRelay:
             raise RuntimeError(f"{len(rows) - len(delivered)} of {len(rows)} events not acked")
         return len(rows)
 
-    async def _publish(self, rows: Sequence[object]) -> list[int]:
+    async def _publish(self, rows: Sequence[Any]) -> list[int]:
         delivered: list[int] = []
         errors: list[KafkaError] = []
 
@@ -168,18 +173,29 @@ class OutboxRelay:
                     metrics.OUTBOX_PUBLISHED.labels(topic).inc()
                 else:
                     errors.append(error)
+
             return callback
 
-        for row_id, topic, key, headers, payload in rows:  # type: ignore[misc]
+        for row in rows:
+            row_id, topic, key, headers, payload = row
             self._produce(topic, key, list(headers.items()), payload, on_delivery(row_id, topic))
         remaining = await asyncio.to_thread(self._producer.flush, 30)
         if remaining or errors:
-            log.warning("relay_delivery_incomplete", undelivered=remaining,
-                        errors=[str(e) for e in errors[:3]])
+            log.warning(
+                "relay_delivery_incomplete",
+                undelivered=remaining,
+                errors=[str(e) for e in errors[:3]],
+            )
         return delivered
 
-    def _produce(self, topic: str, key: str, headers: list[tuple[str, str]], payload: bytes,
-                 callback: Callable[[KafkaError | None, Message], None]) -> None:
+    def _produce(
+        self,
+        topic: str,
+        key: str,
+        headers: list[tuple[str, str | bytes | None]],
+        payload: bytes,
+        callback: Callable[[KafkaError | None, Message], None],
+    ) -> None:
         while True:
             try:
                 self._producer.produce(topic, payload, key, headers=headers, on_delivery=callback)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -81,8 +80,15 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, str, list[dict
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> ProblemResponse:
-        return problem_response(request, exc.status, exc.title, exc.detail, type_=exc.type,
-                                headers=exc.headers, **exc.extensions)
+        return problem_response(
+            request,
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_=exc.type,
+            headers=exc.headers,
+            **exc.extensions,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> ProblemResponse:
@@ -97,8 +103,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else None
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}."
-        return problem_response(request, exc.status_code, title, detail,
-                                headers=getattr(exc, "headers", None))
+        return problem_response(
+            request, exc.status_code, title, detail, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
@@ -108,7 +115,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         if is_transient(exc):
             log.warning("request_failed_transient", path=request.url.path, error=str(exc))
             return problem_response(
-                request, 503, "Service temporarily unavailable",
+                request,
+                503,
+                "Service temporarily unavailable",
                 "A dependency is not reachable right now. Please retry shortly.",
                 headers={"Retry-After": "2"},
             )

@@ -50,11 +50,19 @@ async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]
     server: _Server | None = None
     tasks: dict[asyncio.Task[None], str] = {}
     if "http" in roles:
-        server = _Server(uvicorn.Config(
-            service.app, host=settings.http_host, port=settings.http_port, log_config=None,
-            access_log=False, lifespan="on", loop="none", http="httptools",
-            timeout_graceful_shutdown=5,
-        ))
+        server = _Server(
+            uvicorn.Config(
+                service.app,
+                host=settings.http_host,
+                port=settings.http_port,
+                log_config=None,
+                access_log=False,
+                lifespan="on",
+                loop="none",
+                http="httptools",
+                timeout_graceful_shutdown=5,
+            )
+        )
         tasks[asyncio.create_task(server.serve())] = "http"
     if "relay" in roles and service.relay is not None:
         tasks[asyncio.create_task(service.relay.run(stopping))] = "relay"
@@ -80,8 +88,11 @@ async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]
         for task in done:
             error = task.exception()
             if not stopping.is_set():
-                log.error("role_ended_unexpectedly", role=tasks[task],
-                          error=repr(error) if error else None)
+                log.error(
+                    "role_ended_unexpectedly",
+                    role=tasks[task],
+                    error=repr(error) if error else None,
+                )
                 exit_code = 1
                 stop(f"{tasks[task]} ended")
             elif error is not None:

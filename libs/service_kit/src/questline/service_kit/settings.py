@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
     consumer_linger_ms: int = Field(default=2, ge=0)
     consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
+    # Empty: questline.<service>. Replicas of one service share the group (and the work).
+    consumer_group: str = ""
     # Test hook for the crash-between-publish-and-mark scenario: the relay process exits
     # right after Kafka acknowledged a batch and before the rows are marked sent.
     fault_relay_exit_after_publish: bool = False

@@ -22,20 +22,29 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
 
     def uow(causation_id: str | None) -> SqlMissionUnitOfWork:
-        return SqlMissionUnitOfWork(outbox=kit.outbox, engine=kit.engine,
-                                    causation_id=causation_id, after_commit=kit.wake_relay)
+        return SqlMissionUnitOfWork(
+            outbox=kit.outbox,
+            engine=kit.engine,
+            causation_id=causation_id,
+            after_commit=kit.wake_relay,
+        )
 
     def uow_on(conn: AsyncConnection, causation_id: str) -> SqlMissionUnitOfWork:
         return SqlMissionUnitOfWork(outbox=kit.outbox, connection=conn, causation_id=causation_id)
 
     consumers = []
     if "consumer" in roles:
-        consumers.append(kit.consumer(topics=events.TOPICS, handled_types=events.HANDLED_TYPES,
-                                      apply=events.make_apply(uow_on)))
+        consumers.append(
+            kit.consumer(
+                topics=events.TOPICS,
+                handled_types=events.HANDLED_TYPES,
+                apply=events.make_apply(uow_on),
+            )
+        )
     return kit.service(
         title="Questline mission service",
         description="Mission catalogue and achievements: a game backend reports that a "
-                    "player achieved a mission; the reward follows by events.",
+        "player achieved a mission; the reward follows by events.",
         routers=[http.router(uow, utc_now, new_id)],
         consumers=consumers,
         roles=roles,

@@ -20,8 +20,13 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
     consumers = []
     if "consumer" in roles:
-        consumers.append(kit.consumer(topics=events.TOPICS, handled_types=events.HANDLED_TYPES,
-                                      apply=events.make_apply(utc_now)))
+        consumers.append(
+            kit.consumer(
+                topics=events.TOPICS,
+                handled_types=events.HANDLED_TYPES,
+                apply=events.make_apply(utc_now),
+            )
+        )
     return kit.service(
         title="Questline My Page",
         description="Each customer's missions and wallet, a read model built only from events.",

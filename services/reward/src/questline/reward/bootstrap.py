@@ -22,16 +22,25 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
 
     def uow(causation_id: str | None) -> SqlRewardUnitOfWork:
-        return SqlRewardUnitOfWork(outbox=kit.outbox, engine=kit.engine,
-                                   causation_id=causation_id, after_commit=kit.wake_relay)
+        return SqlRewardUnitOfWork(
+            outbox=kit.outbox,
+            engine=kit.engine,
+            causation_id=causation_id,
+            after_commit=kit.wake_relay,
+        )
 
     def uow_on(conn: AsyncConnection, causation_id: str) -> SqlRewardUnitOfWork:
         return SqlRewardUnitOfWork(outbox=kit.outbox, connection=conn, causation_id=causation_id)
 
     consumers = []
     if "consumer" in roles:
-        consumers.append(kit.consumer(topics=events.TOPICS, handled_types=events.HANDLED_TYPES,
-                                      apply=events.make_apply(uow_on, utc_now, new_id)))
+        consumers.append(
+            kit.consumer(
+                topics=events.TOPICS,
+                handled_types=events.HANDLED_TYPES,
+                apply=events.make_apply(uow_on, utc_now, new_id),
+            )
+        )
     return kit.service(
         title="Questline reward service",
         description="Issues exactly one reward per achievement and tracks its status.",

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from questline.wallet.adapters.inbound import events, http
-from questline.wallet.adapters.outbound import tables
-from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
-from questline.wallet.settings import WalletSettings
 from questline.service_kit.ids import utc_now
 from questline.service_kit.kit import ServiceKit
 from questline.service_kit.runtime import Service
 from questline.service_kit.settings import ServiceSettings
+from questline.wallet.adapters.inbound import events, http
+from questline.wallet.adapters.outbound import tables
+from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
+from questline.wallet.settings import WalletSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
 
@@ -22,16 +22,25 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
 
     def uow(causation_id: str | None) -> SqlWalletUnitOfWork:
-        return SqlWalletUnitOfWork(outbox=kit.outbox, engine=kit.engine,
-                                   causation_id=causation_id, after_commit=kit.wake_relay)
+        return SqlWalletUnitOfWork(
+            outbox=kit.outbox,
+            engine=kit.engine,
+            causation_id=causation_id,
+            after_commit=kit.wake_relay,
+        )
 
     def uow_on(conn: AsyncConnection, causation_id: str) -> SqlWalletUnitOfWork:
         return SqlWalletUnitOfWork(outbox=kit.outbox, connection=conn, causation_id=causation_id)
 
     consumers = []
     if "consumer" in roles:
-        consumers.append(kit.consumer(topics=events.TOPICS, handled_types=events.HANDLED_TYPES,
-                                      apply=events.make_apply(uow_on, utc_now)))
+        consumers.append(
+            kit.consumer(
+                topics=events.TOPICS,
+                handled_types=events.HANDLED_TYPES,
+                apply=events.make_apply(uow_on, utc_now),
+            )
+        )
     return kit.service(
         title="Questline wallet service",
         description="Each customer's wallet of rewards; the exchange command.",

@@ -39,7 +39,8 @@ async def achieve_mission(
             raise MissionNotFound(command.mission_code)
         achievement = Achievement.record(mission, new_id(), command.customer_id, clock())
         added = await uow.achievements.add(
-            achievement, command.idempotency_key,
+            achievement,
+            command.idempotency_key,
             command.fingerprint if command.idempotency_key else None,
         )
         if not added:  # a concurrent request with the same key won the race

@@ -35,8 +35,11 @@ async def revise_mission(command: ReviseMission, uow: UnitOfWork) -> MissionDefi
         if mission is None:
             raise MissionNotFound(command.code)
         mission.revise(
-            title=command.title, points=command.points, active=command.active,
-            starts_at=command.starts_at, ends_at=command.ends_at,
+            title=command.title,
+            points=command.points,
+            active=command.active,
+            starts_at=command.starts_at,
+            ends_at=command.ends_at,
             clear_window=command.clear_window,
         )
         await uow.missions.save(mission)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import TracebackType
 from typing import Protocol, Self
 
 from questline.mission.domain.achievement import Achievement
@@ -17,6 +18,7 @@ class MissionDefinitionRepository(Protocol):
     async def add(self, mission: MissionDefinition) -> bool:
         """False when the code is taken."""
         ...
+
     async def save(self, mission: MissionDefinition) -> None: ...
 
 
@@ -26,10 +28,12 @@ class AchievementRepository(Protocol):
     ) -> bool:
         """False when the idempotency key is already taken (nothing written)."""
         ...
+
     async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None: ...
     async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
         """The achievement recorded under `key` and the fingerprint of its request."""
         ...
+
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]: ...
     async def save_reward_link(self, achievement: Achievement) -> None: ...
 
@@ -37,11 +41,18 @@ class AchievementRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction; events published through it leave via the outbox on commit."""
 
-    missions: MissionDefinitionRepository
-    achievements: AchievementRepository
+    @property
+    def missions(self) -> MissionDefinitionRepository: ...
+    @property
+    def achievements(self) -> AchievementRepository: ...
 
     async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def publish(self, events: Sequence[MissionEvent]) -> None: ...
 
 

@@ -38,8 +38,9 @@ class Achievement:
         mission.ensure_open(now)
         achievement = cls(achievement_id, customer_id, mission.code, mission.points, now)
         achievement.events.append(
-            MissionAchieved(achievement_id, customer_id, mission.code, mission.title,
-                            mission.points, now)
+            MissionAchieved(
+                achievement_id, customer_id, mission.code, mission.title, mission.points, now
+            )
         )
         return achievement
 

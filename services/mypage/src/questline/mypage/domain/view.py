@@ -63,8 +63,9 @@ class MyPage:
     updated_at: datetime | None = None
 
     # --- folds, one per fact -------------------------------------------------------
-    def mission_achieved(self, mission_id: str, code: str, title: str | None, points: int,
-                         achieved_at: datetime) -> None:
+    def mission_achieved(
+        self, mission_id: str, code: str, title: str | None, points: int, achieved_at: datetime
+    ) -> None:
         m = self.missions.setdefault(mission_id, MissionEntry(mission_id))
         m.mission_code, m.points, m.achieved_at = code, points, achieved_at.isoformat()
         m.mission_title = title or m.mission_title
@@ -81,14 +82,16 @@ class MyPage:
         r = self.rewards.setdefault(reward_id, RewardEntry(reward_id))
         r.status = _forward(r.status, "EXCHANGED")
 
-    def reward_deposited(self, reward_id: str, mission_id: str, points: int,
-                         deposited_at: datetime) -> None:
+    def reward_deposited(
+        self, reward_id: str, mission_id: str, points: int, deposited_at: datetime
+    ) -> None:
         w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
         w.mission_id, w.points, w.deposited_at = mission_id, points, deposited_at.isoformat()
         w.status = _forward(w.status, "AVAILABLE")
 
-    def reward_exchanged(self, reward_id: str, gift_id: str, exchange_id: str,
-                         exchanged_at: datetime) -> None:
+    def reward_exchanged(
+        self, reward_id: str, gift_id: str, exchange_id: str, exchanged_at: datetime
+    ) -> None:
         w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
         w.gift_id, w.exchange_id, w.exchanged_at = gift_id, exchange_id, exchanged_at.isoformat()
         w.status = _forward(w.status, "EXCHANGED")
@@ -121,8 +124,9 @@ class MyPage:
         }
 
     @classmethod
-    def from_document(cls, customer_id: str, doc: dict[str, Any],
-                      updated_at: datetime | None) -> MyPage:
+    def from_document(
+        cls, customer_id: str, doc: dict[str, Any], updated_at: datetime | None
+    ) -> MyPage:
         return cls(
             customer_id,
             {k: MissionEntry(**v) for k, v in doc.get("missions", {}).items()},

@@ -15,12 +15,14 @@ class IssueReward:
     points: int
 
 
-async def issue_reward(command: IssueReward, uow: UnitOfWork, clock: Clock,
-                       new_id: IdGenerator) -> bool:
+async def issue_reward(
+    command: IssueReward, uow: UnitOfWork, clock: Clock, new_id: IdGenerator
+) -> bool:
     """True when a reward was issued; False when the mission already had one."""
     async with uow:
-        reward = Reward.issue(new_id(), command.mission_id, command.customer_id,
-                              command.points, clock())
+        reward = Reward.issue(
+            new_id(), command.mission_id, command.customer_id, command.points, clock()
+        )
         # The unique mission id, not the inbox alone, guarantees one reward per
         # achievement: even a re-published MissionAchieved with a new event id is absorbed.
         if not await uow.rewards.add(reward):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import TracebackType
 from typing import Protocol, Self
 
 from questline.reward.domain.events import RewardEvent
@@ -14,16 +15,23 @@ class RewardRepository(Protocol):
     async def add(self, reward: Reward) -> bool:
         """False when the mission already has its reward (nothing written)."""
         ...
+
     async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None: ...
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Reward]: ...
     async def save(self, reward: Reward) -> None: ...
 
 
 class UnitOfWork(Protocol):
-    rewards: RewardRepository
+    @property
+    def rewards(self) -> RewardRepository: ...
 
     async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def publish(self, events: Sequence[RewardEvent]) -> None: ...
 
 

@@ -28,8 +28,9 @@ class Reward:
     events: list[RewardEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def issue(cls, reward_id: str, mission_id: str, customer_id: str, points: int,
-              now: datetime) -> Reward:
+    def issue(
+        cls, reward_id: str, mission_id: str, customer_id: str, points: int, now: datetime
+    ) -> Reward:
         reward = cls(reward_id, mission_id, customer_id, points, now)
         reward.events.append(RewardIssued(reward_id, mission_id, customer_id, points, now))
         return reward

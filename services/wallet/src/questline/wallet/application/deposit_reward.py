@@ -18,8 +18,9 @@ class DepositReward:
 
 async def deposit_reward(command: DepositReward, uow: UnitOfWork, clock: Clock) -> bool:
     async with uow:
-        entry = WalletReward.deposit(command.reward_id, command.customer_id,
-                                     command.mission_id, command.points, clock())
+        entry = WalletReward.deposit(
+            command.reward_id, command.customer_id, command.mission_id, command.points, clock()
+        )
         # The reward id is the entry's key: a second RewardIssued for it changes nothing.
         if not await uow.wallet.add(entry):
             return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import TracebackType
 from typing import Protocol, Self
 
 from questline.wallet.domain.events import WalletEvent
@@ -14,16 +15,23 @@ class WalletRepository(Protocol):
     async def add(self, entry: WalletReward) -> bool:
         """False when the reward is already in the wallet (nothing written)."""
         ...
+
     async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None: ...
     async def for_customer(self, customer_id: str) -> Sequence[WalletReward]: ...
     async def save(self, entry: WalletReward) -> None: ...
 
 
 class UnitOfWork(Protocol):
-    wallet: WalletRepository
+    @property
+    def wallet(self) -> WalletRepository: ...
 
     async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def publish(self, events: Sequence[WalletEvent]) -> None: ...
 
 

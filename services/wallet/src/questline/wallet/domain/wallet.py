@@ -33,8 +33,9 @@ class WalletReward:
     events: list[WalletEvent] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
-    def deposit(cls, reward_id: str, customer_id: str, mission_id: str, points: int,
-                now: datetime) -> WalletReward:
+    def deposit(
+        cls, reward_id: str, customer_id: str, mission_id: str, points: int, now: datetime
+    ) -> WalletReward:
         entry = cls(reward_id, customer_id, mission_id, points, now)
         entry.events.append(RewardDeposited(customer_id, reward_id, mission_id, points, now))
         return entry
@@ -51,8 +52,9 @@ class WalletReward:
             raise RewardAlreadyExchanged(self.reward_id, self.gift_id)
         self.status = EntryStatus.EXCHANGED
         self.gift_id, self.exchange_id, self.exchanged_at = gift_id, exchange_id, at
-        self.events.append(RewardExchanged(self.customer_id, self.reward_id, gift_id,
-                                           exchange_id, at))
+        self.events.append(
+            RewardExchanged(self.customer_id, self.reward_id, gift_id, exchange_id, at)
+        )
         return True
 
 

@@ -11,6 +11,7 @@ from questline.contracts.topics import REWARD_EVENTS
 from questline.mission.adapters.outbound.uow import SqlMissionUnitOfWork
 from questline.mission.application.link_reward import LinkReward, link_reward
 from questline.service_kit.envelope import IncomingEvent
+from questline.service_kit.inbox import Apply
 from questline.service_kit.logs import log_context
 
 TOPICS = (REWARD_EVENTS,)
@@ -19,13 +20,14 @@ HANDLED_TYPES = (contract.RewardIssued.TYPE,)
 
 def make_apply(
     uow_on: Callable[[AsyncConnection, str], SqlMissionUnitOfWork],
-) -> Callable[[AsyncConnection, Sequence[IncomingEvent]], object]:
+) -> Apply:
     async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
         for event in events:
             with log_context(correlationid=event.correlation_id, causationid=event.id):
                 data = event.data
                 if isinstance(data, contract.RewardIssued):
-                    await link_reward(LinkReward(data.mission_id, data.reward_id),
-                                      uow_on(conn, event.id))
+                    await link_reward(
+                        LinkReward(data.mission_id, data.reward_id), uow_on(conn, event.id)
+                    )
 
     return apply

@@ -12,8 +12,9 @@ from questline.mission.domain.achievement import Achievement
 from questline.mission.domain.mission import MissionDefinition
 from questline.service_kit.ids import CustomerId
 
-MissionCode = Annotated[str, StringConstraints(min_length=2, max_length=64,
-                                               pattern=r"^[a-z0-9][a-z0-9-]*$")]
+MissionCode = Annotated[
+    str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+]
 
 
 class Body(BaseModel):
@@ -36,9 +37,15 @@ class AchievementResponse(Body):
 
     @classmethod
     def of(cls, a: Achievement) -> AchievementResponse:
-        return cls(id=a.id, customer_id=a.customer_id, mission_code=a.mission_code,
-                   points=a.points, status=a.status.value, reward_id=a.reward_id,
-                   achieved_at=a.achieved_at)
+        return cls(
+            id=a.id,
+            customer_id=a.customer_id,
+            mission_code=a.mission_code,
+            points=a.points,
+            status=a.status.value,
+            reward_id=a.reward_id,
+            achieved_at=a.achieved_at,
+        )
 
 
 class AchievementList(Body):
@@ -56,8 +63,10 @@ class MissionDefinitionRequest(Body):
 
 
 class MissionDefinitionPatch(Body):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200,
-                                            strip_whitespace=True)] | None = None
+    title: (
+        Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+        | None
+    ) = None
     points: Annotated[int, Field(gt=0, le=1_000_000)] | None = None
     active: bool | None = None
     starts_at: AwareDatetime | None = None
@@ -75,5 +84,11 @@ class MissionDefinitionResponse(Body):
 
     @classmethod
     def of(cls, m: MissionDefinition) -> MissionDefinitionResponse:
-        return cls(code=m.code, title=m.title, points=m.points, active=m.active,
-                   starts_at=m.starts_at, ends_at=m.ends_at)
+        return cls(
+            code=m.code,
+            title=m.title,
+            points=m.points,
+            active=m.active,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+        )

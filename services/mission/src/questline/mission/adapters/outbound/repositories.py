@@ -15,13 +15,15 @@ from questline.mission.domain.mission import MissionDefinition
 
 
 def _mission(row: Any) -> MissionDefinition:
-    return MissionDefinition(row.code, row.title, row.points, row.active, row.starts_at,
-                             row.ends_at)
+    return MissionDefinition(
+        row.code, row.title, row.points, row.active, row.starts_at, row.ends_at
+    )
 
 
 def _achievement(row: Any) -> Achievement:
-    return Achievement(row.id, row.customer_id, row.mission_code, row.points, row.achieved_at,
-                       row.reward_id)
+    return Achievement(
+        row.id, row.customer_id, row.mission_code, row.points, row.achieved_at, row.reward_id
+    )
 
 
 class SqlMissionDefinitionRepository:
@@ -29,8 +31,11 @@ class SqlMissionDefinitionRepository:
         self._conn = conn
 
     async def get(self, code: str) -> MissionDefinition | None:
-        row = (await self._conn.execute(
-            select(mission_definitions).where(mission_definitions.c.code == code))).first()
+        row = (
+            await self._conn.execute(
+                select(mission_definitions).where(mission_definitions.c.code == code)
+            )
+        ).first()
         return _mission(row) if row else None
 
     async def list(self) -> Sequence[MissionDefinition]:
@@ -39,41 +44,59 @@ class SqlMissionDefinitionRepository:
 
     async def add(self, mission: MissionDefinition) -> bool:
         result = await self._conn.execute(
-            insert(mission_definitions).values(**_mission_values(mission))
-            .on_conflict_do_nothing().returning(mission_definitions.c.code))
+            insert(mission_definitions)
+            .values(**_mission_values(mission))
+            .on_conflict_do_nothing()
+            .returning(mission_definitions.c.code)
+        )
         return result.first() is not None
 
     async def save(self, mission: MissionDefinition) -> None:
         values = _mission_values(mission)
         del values["code"]
-        await self._conn.execute(update(mission_definitions)
-                                 .where(mission_definitions.c.code == mission.code)
-                                 .values(**values))
+        await self._conn.execute(
+            update(mission_definitions)
+            .where(mission_definitions.c.code == mission.code)
+            .values(**values)
+        )
 
 
 def _mission_values(m: MissionDefinition) -> dict[str, Any]:
-    return {"code": m.code, "title": m.title, "points": m.points, "active": m.active,
-            "starts_at": m.starts_at, "ends_at": m.ends_at}
+    return {
+        "code": m.code,
+        "title": m.title,
+        "points": m.points,
+        "active": m.active,
+        "starts_at": m.starts_at,
+        "ends_at": m.ends_at,
+    }
 
 
 class SqlAchievementRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, achievement: Achievement, idempotency_key: str | None,
-                  fingerprint: str | None) -> bool:
+    async def add(
+        self, achievement: Achievement, idempotency_key: str | None, fingerprint: str | None
+    ) -> bool:
         stmt = insert(achievements).values(
-            id=achievement.id, customer_id=achievement.customer_id,
-            mission_code=achievement.mission_code, points=achievement.points,
-            achieved_at=achievement.achieved_at, reward_id=achievement.reward_id,
-            idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+            id=achievement.id,
+            customer_id=achievement.customer_id,
+            mission_code=achievement.mission_code,
+            points=achievement.points,
+            achieved_at=achievement.achieved_at,
+            reward_id=achievement.reward_id,
+            idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
         )
         if idempotency_key is None:
             await self._conn.execute(stmt)
             return True
         result = await self._conn.execute(
-            stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(achievements.c.id))
+            stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+                achievements.c.id
+            )
+        )
         return result.first() is not None
 
     async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None:
@@ -84,17 +107,25 @@ class SqlAchievementRepository:
         return _achievement(row) if row else None
 
     async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
-        row = (await self._conn.execute(
-            select(achievements).where(achievements.c.idempotency_key == key))).first()
+        row = (
+            await self._conn.execute(
+                select(achievements).where(achievements.c.idempotency_key == key)
+            )
+        ).first()
         return (_achievement(row), row.request_fingerprint or "") if row else None
 
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]:
         rows = await self._conn.execute(
-            select(achievements).where(achievements.c.customer_id == customer_id)
-            .order_by(achievements.c.achieved_at.desc(), achievements.c.id).limit(limit))
+            select(achievements)
+            .where(achievements.c.customer_id == customer_id)
+            .order_by(achievements.c.achieved_at.desc(), achievements.c.id)
+            .limit(limit)
+        )
         return [_achievement(r) for r in rows]
 
     async def save_reward_link(self, achievement: Achievement) -> None:
-        await self._conn.execute(update(achievements)
-                                 .where(achievements.c.id == achievement.id)
-                                 .values(reward_id=achievement.reward_id))
+        await self._conn.execute(
+            update(achievements)
+            .where(achievements.c.id == achievement.id)
+            .values(reward_id=achievement.reward_id)
+        )

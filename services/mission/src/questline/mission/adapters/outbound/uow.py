@@ -20,13 +20,19 @@ def to_contract(event: MissionEvent) -> contract.EventData:
     match event:
         case MissionAchieved():
             return contract.MissionAchieved(
-                mission_id=event.mission_id, customer_id=event.customer_id,
-                mission_code=event.mission_code, mission_title=event.mission_title,
-                points=event.points, achieved_at=event.achieved_at)
+                mission_id=event.mission_id,
+                customer_id=event.customer_id,
+                mission_code=event.mission_code,
+                mission_title=event.mission_title,
+                points=event.points,
+                achieved_at=event.achieved_at,
+            )
         case RewardLinked():
             return contract.MissionRewardLinked(
-                mission_id=event.mission_id, customer_id=event.customer_id,
-                reward_id=event.reward_id)
+                mission_id=event.mission_id,
+                customer_id=event.customer_id,
+                reward_id=event.reward_id,
+            )
 
 
 class SqlMissionUnitOfWork(SqlUnitOfWork):

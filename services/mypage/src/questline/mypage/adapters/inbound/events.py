@@ -13,6 +13,7 @@ from questline.mypage.adapters.outbound.store import SqlMyPageStore
 from questline.mypage.application.project import Fact, project
 from questline.mypage.domain.view import MyPage
 from questline.service_kit.envelope import IncomingEvent
+from questline.service_kit.inbox import Apply
 
 TOPICS = (MISSION_EVENTS, REWARD_EVENTS, WALLET_EVENTS, GIFT_EVENTS)
 
@@ -20,9 +21,13 @@ TOPICS = (MISSION_EVENTS, REWARD_EVENTS, WALLET_EVENTS, GIFT_EVENTS)
 def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
     match data:
         case contract.MissionAchieved():
-            return lambda p: p.mission_achieved(data.mission_id, data.mission_code,
-                                                data.mission_title, data.points,
-                                                data.achieved_at)
+            return lambda p: p.mission_achieved(
+                data.mission_id,
+                data.mission_code,
+                data.mission_title,
+                data.points,
+                data.achieved_at,
+            )
         case contract.MissionRewardLinked():
             return lambda p: p.reward_linked(data.mission_id, data.reward_id)
         case contract.RewardIssued():
@@ -30,24 +35,32 @@ def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
         case contract.RewardMarkedExchanged():
             return lambda p: p.reward_marked_exchanged(data.reward_id)
         case contract.RewardDeposited():
-            return lambda p: p.reward_deposited(data.reward_id, data.mission_id, data.points,
-                                                data.deposited_at)
+            return lambda p: p.reward_deposited(
+                data.reward_id, data.mission_id, data.points, data.deposited_at
+            )
         case contract.RewardExchanged():
-            return lambda p: p.reward_exchanged(data.reward_id, data.gift_id, data.exchange_id,
-                                                data.exchanged_at)
+            return lambda p: p.reward_exchanged(
+                data.reward_id, data.gift_id, data.exchange_id, data.exchanged_at
+            )
     return None
 
 
 HANDLED_TYPES = tuple(
-    t.TYPE for t in (contract.MissionAchieved, contract.MissionRewardLinked,
-                     contract.RewardIssued, contract.RewardMarkedExchanged,
-                     contract.RewardDeposited, contract.RewardExchanged)
+    t.TYPE
+    for t in (
+        contract.MissionAchieved,
+        contract.MissionRewardLinked,
+        contract.RewardIssued,
+        contract.RewardMarkedExchanged,
+        contract.RewardDeposited,
+        contract.RewardExchanged,
+    )
 )
 
 
 def make_apply(
     clock: Callable[[], datetime],
-) -> Callable[[AsyncConnection, Sequence[IncomingEvent]], object]:
+) -> Apply:
     async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
         facts = []
         for event in events:

@@ -15,8 +15,11 @@ from questline.service_kit.problems import Problem
 def router(store: SqlMyPageStore) -> APIRouter:
     api = APIRouter(tags=["mypage"])
 
-    @api.get("/mypage/{customer_id}", response_model=MyPageResponse,
-             summary="A customer's missions and wallet, from the read model")
+    @api.get(
+        "/mypage/{customer_id}",
+        response_model=MyPageResponse,
+        summary="A customer's missions and wallet, from the read model",
+    )
     async def get_my_page(customer_id: CustomerIdPath, caller: CallerDep) -> MyPageResponse:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own page.")

@@ -14,8 +14,11 @@ from questline.mypage.domain.view import MyPage
 _upsert = insert(t)
 _upsert = _upsert.on_conflict_do_update(
     index_elements=[t.c.customer_id],
-    set_={"document": _upsert.excluded.document, "version": t.c.version + 1,
-          "updated_at": _upsert.excluded.updated_at},
+    set_={
+        "document": _upsert.excluded.document,
+        "version": t.c.version + 1,
+        "updated_at": _upsert.excluded.updated_at,
+    },
 )
 
 
@@ -30,20 +33,35 @@ class SqlMyPageStore:
         assert self._conn is not None
         rows = await self._conn.execute(
             select(t.c.customer_id, t.c.document, t.c.updated_at)
-            .where(t.c.customer_id.in_(list(customer_ids))).with_for_update())
-        return {r.customer_id: MyPage.from_document(r.customer_id, r.document, r.updated_at)
-                for r in rows}
+            .where(t.c.customer_id.in_(list(customer_ids)))
+            .with_for_update()
+        )
+        return {
+            r.customer_id: MyPage.from_document(r.customer_id, r.document, r.updated_at)
+            for r in rows
+        }
 
     async def save(self, pages: Collection[MyPage]) -> None:
         assert self._conn is not None
-        await self._conn.execute(_upsert, [
-            {"customer_id": p.customer_id, "document": p.to_document(), "version": 1,
-             "updated_at": p.updated_at} for p in pages])
+        await self._conn.execute(
+            _upsert,
+            [
+                {
+                    "customer_id": p.customer_id,
+                    "document": p.to_document(),
+                    "version": 1,
+                    "updated_at": p.updated_at,
+                }
+                for p in pages
+            ],
+        )
 
     async def get(self, customer_id: str) -> MyPage | None:
         assert self._engine is not None
         async with self._engine.connect() as conn:
-            row = (await conn.execute(
-                select(t.c.document, t.c.updated_at).where(t.c.customer_id == customer_id)
-            )).first()
+            row = (
+                await conn.execute(
+                    select(t.c.document, t.c.updated_at).where(t.c.customer_id == customer_id)
+                )
+            ).first()
         return MyPage.from_document(customer_id, row.document, row.updated_at) if row else None

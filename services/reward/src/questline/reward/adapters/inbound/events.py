@@ -13,6 +13,7 @@ from questline.reward.application.issue_reward import IssueReward, issue_reward
 from questline.reward.application.mark_exchanged import MarkExchanged, mark_exchanged
 from questline.reward.application.ports import Clock, IdGenerator
 from questline.service_kit.envelope import IncomingEvent
+from questline.service_kit.inbox import Apply
 from questline.service_kit.logs import log_context
 
 TOPICS = (MISSION_EVENTS, WALLET_EVENTS)
@@ -20,9 +21,10 @@ HANDLED_TYPES = (contract.MissionAchieved.TYPE, contract.RewardExchanged.TYPE)
 
 
 def make_apply(
-    uow_on: Callable[[AsyncConnection, str], SqlRewardUnitOfWork], clock: Clock,
+    uow_on: Callable[[AsyncConnection, str], SqlRewardUnitOfWork],
+    clock: Clock,
     new_id: IdGenerator,
-) -> Callable[[AsyncConnection, Sequence[IncomingEvent]], object]:
+) -> Apply:
     async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
         for event in events:
             with log_context(correlationid=event.correlation_id, causationid=event.id):
@@ -33,6 +35,7 @@ def make_apply(
                     await issue_reward(command, uow, clock, new_id)
                 elif isinstance(data, contract.RewardExchanged):
                     await mark_exchanged(
-                        MarkExchanged(data.reward_id, data.gift_id, data.exchanged_at), uow)
+                        MarkExchanged(data.reward_id, data.gift_id, data.exchanged_at), uow
+                    )
 
     return apply

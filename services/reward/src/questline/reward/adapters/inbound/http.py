@@ -32,8 +32,11 @@ def router(uow: UowFactory) -> APIRouter:
         return RewardResponse.of(reward)
 
     @api.get("/rewards", response_model=RewardList, summary="A customer's rewards")
-    async def list_rewards(customer_id: CustomerIdQuery, caller: CallerDep,
-                           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RewardList:
+    async def list_rewards(
+        customer_id: CustomerIdQuery,
+        caller: CallerDep,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> RewardList:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own rewards.")
         items = await queries.rewards_of(customer_id, limit, uow(None))

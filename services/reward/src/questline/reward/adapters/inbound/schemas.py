@@ -26,9 +26,16 @@ class RewardResponse(Body):
 
     @classmethod
     def of(cls, r: Reward) -> RewardResponse:
-        return cls(id=r.id, mission_id=r.mission_id, customer_id=r.customer_id,
-                   points=r.points, status=r.status.value, issued_at=r.issued_at,
-                   gift_id=r.gift_id, exchanged_at=r.exchanged_at)
+        return cls(
+            id=r.id,
+            mission_id=r.mission_id,
+            customer_id=r.customer_id,
+            points=r.points,
+            status=r.status.value,
+            issued_at=r.issued_at,
+            gift_id=r.gift_id,
+            exchanged_at=r.exchanged_at,
+        )
 
 
 class RewardList(Body):

@@ -14,8 +14,16 @@ from questline.reward.domain.reward import Reward, RewardStatus
 
 
 def _reward(row: Any) -> Reward:
-    return Reward(row.id, row.mission_id, row.customer_id, row.points, row.issued_at,
-                  RewardStatus(row.status), row.gift_id, row.exchanged_at)
+    return Reward(
+        row.id,
+        row.mission_id,
+        row.customer_id,
+        row.points,
+        row.issued_at,
+        RewardStatus(row.status),
+        row.gift_id,
+        row.exchanged_at,
+    )
 
 
 class SqlRewardRepository:
@@ -24,10 +32,18 @@ class SqlRewardRepository:
 
     async def add(self, reward: Reward) -> bool:
         result = await self._conn.execute(
-            insert(rewards).values(
-                id=reward.id, mission_id=reward.mission_id, customer_id=reward.customer_id,
-                points=reward.points, status=reward.status.value, issued_at=reward.issued_at)
-            .on_conflict_do_nothing(index_elements=["mission_id"]).returning(rewards.c.id))
+            insert(rewards)
+            .values(
+                id=reward.id,
+                mission_id=reward.mission_id,
+                customer_id=reward.customer_id,
+                points=reward.points,
+                status=reward.status.value,
+                issued_at=reward.issued_at,
+            )
+            .on_conflict_do_nothing(index_elements=["mission_id"])
+            .returning(rewards.c.id)
+        )
         return result.first() is not None
 
     async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None:
@@ -39,12 +55,18 @@ class SqlRewardRepository:
 
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Reward]:
         rows = await self._conn.execute(
-            select(rewards).where(rewards.c.customer_id == customer_id)
-            .order_by(rewards.c.issued_at.desc(), rewards.c.id).limit(limit))
+            select(rewards)
+            .where(rewards.c.customer_id == customer_id)
+            .order_by(rewards.c.issued_at.desc(), rewards.c.id)
+            .limit(limit)
+        )
         return [_reward(r) for r in rows]
 
     async def save(self, reward: Reward) -> None:
         await self._conn.execute(
-            update(rewards).where(rewards.c.id == reward.id)
-            .values(status=reward.status.value, gift_id=reward.gift_id,
-                    exchanged_at=reward.exchanged_at))
+            update(rewards)
+            .where(rewards.c.id == reward.id)
+            .values(
+                status=reward.status.value, gift_id=reward.gift_id, exchanged_at=reward.exchanged_at
+            )
+        )

@@ -16,12 +16,19 @@ def to_contract(event: RewardEvent) -> contract.EventData:
     match event:
         case RewardIssued():
             return contract.RewardIssued(
-                reward_id=event.reward_id, mission_id=event.mission_id,
-                customer_id=event.customer_id, points=event.points, issued_at=event.issued_at)
+                reward_id=event.reward_id,
+                mission_id=event.mission_id,
+                customer_id=event.customer_id,
+                points=event.points,
+                issued_at=event.issued_at,
+            )
         case RewardMarkedExchanged():
             return contract.RewardMarkedExchanged(
-                reward_id=event.reward_id, customer_id=event.customer_id,
-                gift_id=event.gift_id, exchanged_at=event.exchanged_at)
+                reward_id=event.reward_id,
+                customer_id=event.customer_id,
+                gift_id=event.gift_id,
+                exchanged_at=event.exchanged_at,
+            )
 
 
 class SqlRewardUnitOfWork(SqlUnitOfWork):

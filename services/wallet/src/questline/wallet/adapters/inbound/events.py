@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from questline.contracts import events as contract
 from questline.contracts.topics import REWARD_EVENTS
 from questline.service_kit.envelope import IncomingEvent
+from questline.service_kit.inbox import Apply
 from questline.service_kit.logs import log_context
 from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
 from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
@@ -19,15 +20,17 @@ HANDLED_TYPES = (contract.RewardIssued.TYPE,)
 
 
 def make_apply(
-    uow_on: Callable[[AsyncConnection, str], SqlWalletUnitOfWork], clock: Clock,
-) -> Callable[[AsyncConnection, Sequence[IncomingEvent]], object]:
+    uow_on: Callable[[AsyncConnection, str], SqlWalletUnitOfWork],
+    clock: Clock,
+) -> Apply:
     async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
         for event in events:
             with log_context(correlationid=event.correlation_id, causationid=event.id):
                 data = event.data
                 if isinstance(data, contract.RewardIssued):
-                    command = DepositReward(data.reward_id, data.customer_id, data.mission_id,
-                                            data.points)
+                    command = DepositReward(
+                        data.reward_id, data.customer_id, data.mission_id, data.points
+                    )
                     await deposit_reward(command, uow_on(conn, event.id), clock)
 
     return apply

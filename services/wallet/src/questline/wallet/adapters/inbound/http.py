@@ -19,8 +19,11 @@ UowFactory = Callable[[str | None], SqlWalletUnitOfWork]
 def router(uow: UowFactory) -> APIRouter:
     api = APIRouter(tags=["wallets"])
 
-    @api.get("/wallets/{customer_id}", response_model=WalletResponse,
-             summary="A customer's wallet: every reward with its status and gift")
+    @api.get(
+        "/wallets/{customer_id}",
+        response_model=WalletResponse,
+        summary="A customer's wallet: every reward with its status and gift",
+    )
     async def get_wallet(customer_id: CustomerIdPath, caller: CallerDep) -> WalletResponse:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own wallet.")

@@ -26,9 +26,16 @@ class WalletRewardResponse(Body):
 
     @classmethod
     def of(cls, e: WalletReward) -> WalletRewardResponse:
-        return cls(reward_id=e.reward_id, mission_id=e.mission_id, points=e.points,
-                   status=e.status.value, deposited_at=e.deposited_at, gift_id=e.gift_id,
-                   exchange_id=e.exchange_id, exchanged_at=e.exchanged_at)
+        return cls(
+            reward_id=e.reward_id,
+            mission_id=e.mission_id,
+            points=e.points,
+            status=e.status.value,
+            deposited_at=e.deposited_at,
+            gift_id=e.gift_id,
+            exchange_id=e.exchange_id,
+            exchanged_at=e.exchanged_at,
+        )
 
 
 class WalletResponse(Body):
@@ -38,5 +45,8 @@ class WalletResponse(Body):
 
     @classmethod
     def of(cls, w: Wallet) -> WalletResponse:
-        return cls(customer_id=w.customer_id, available_points=w.available_points,
-                   rewards=[WalletRewardResponse.of(r) for r in w.rewards])
+        return cls(
+            customer_id=w.customer_id,
+            available_points=w.available_points,
+            rewards=[WalletRewardResponse.of(r) for r in w.rewards],
+        )

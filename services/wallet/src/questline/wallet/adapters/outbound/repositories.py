@@ -14,9 +14,17 @@ from questline.wallet.domain.wallet import EntryStatus, WalletReward
 
 
 def _entry(row: Any) -> WalletReward:
-    return WalletReward(row.reward_id, row.customer_id, row.mission_id, row.points,
-                        row.deposited_at, EntryStatus(row.status), row.gift_id, row.exchange_id,
-                        row.exchanged_at)
+    return WalletReward(
+        row.reward_id,
+        row.customer_id,
+        row.mission_id,
+        row.points,
+        row.deposited_at,
+        EntryStatus(row.status),
+        row.gift_id,
+        row.exchange_id,
+        row.exchanged_at,
+    )
 
 
 class SqlWalletRepository:
@@ -25,11 +33,18 @@ class SqlWalletRepository:
 
     async def add(self, entry: WalletReward) -> bool:
         result = await self._conn.execute(
-            insert(t).values(
-                reward_id=entry.reward_id, customer_id=entry.customer_id,
-                mission_id=entry.mission_id, points=entry.points, status=entry.status.value,
-                deposited_at=entry.deposited_at)
-            .on_conflict_do_nothing(index_elements=["reward_id"]).returning(t.c.reward_id))
+            insert(t)
+            .values(
+                reward_id=entry.reward_id,
+                customer_id=entry.customer_id,
+                mission_id=entry.mission_id,
+                points=entry.points,
+                status=entry.status.value,
+                deposited_at=entry.deposited_at,
+            )
+            .on_conflict_do_nothing(index_elements=["reward_id"])
+            .returning(t.c.reward_id)
+        )
         return result.first() is not None
 
     async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None:
@@ -41,12 +56,20 @@ class SqlWalletRepository:
 
     async def for_customer(self, customer_id: str) -> Sequence[WalletReward]:
         rows = await self._conn.execute(
-            select(t).where(t.c.customer_id == customer_id)
-            .order_by(t.c.deposited_at.desc(), t.c.reward_id))
+            select(t)
+            .where(t.c.customer_id == customer_id)
+            .order_by(t.c.deposited_at.desc(), t.c.reward_id)
+        )
         return [_entry(r) for r in rows]
 
     async def save(self, entry: WalletReward) -> None:
         await self._conn.execute(
-            update(t).where(t.c.reward_id == entry.reward_id)
-            .values(status=entry.status.value, gift_id=entry.gift_id,
-                    exchange_id=entry.exchange_id, exchanged_at=entry.exchanged_at))
+            update(t)
+            .where(t.c.reward_id == entry.reward_id)
+            .values(
+                status=entry.status.value,
+                gift_id=entry.gift_id,
+                exchange_id=entry.exchange_id,
+                exchanged_at=entry.exchanged_at,
+            )
+        )

@@ -16,14 +16,20 @@ def to_contract(event: WalletEvent) -> contract.EventData:
     match event:
         case RewardDeposited():
             return contract.RewardDeposited(
-                customer_id=event.customer_id, reward_id=event.reward_id,
-                mission_id=event.mission_id, points=event.points,
-                deposited_at=event.deposited_at)
+                customer_id=event.customer_id,
+                reward_id=event.reward_id,
+                mission_id=event.mission_id,
+                points=event.points,
+                deposited_at=event.deposited_at,
+            )
         case RewardExchanged():
             return contract.RewardExchanged(
-                customer_id=event.customer_id, reward_id=event.reward_id,
-                gift_id=event.gift_id, exchange_id=event.exchange_id,
-                exchanged_at=event.exchanged_at)
+                customer_id=event.customer_id,
+                reward_id=event.reward_id,
+                gift_id=event.gift_id,
+                exchange_id=event.exchange_id,
+                exchanged_at=event.exchanged_at,
+            )
 
 
 class SqlWalletUnitOfWork(SqlUnitOfWork):

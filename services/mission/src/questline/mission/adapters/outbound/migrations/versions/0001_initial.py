@@ -21,8 +21,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean, nullable=False, server_default="true"),
         sa.Column("starts_at", sa.DateTime(timezone=True)),
         sa.Column("ends_at", sa.DateTime(timezone=True)),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
     )
     op.create_table(
         "achievements",

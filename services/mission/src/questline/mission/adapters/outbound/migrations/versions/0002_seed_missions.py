@@ -21,7 +21,8 @@ SEED = [
 def upgrade() -> None:
     for code, title, points in SEED:
         op.execute(
-            sa.text("INSERT INTO mission_definitions (code, title, points) "
-                    "VALUES (:c, :t, :p) ON CONFLICT (code) DO NOTHING")
-            .bindparams(c=code, t=title, p=points)
+            sa.text(
+                "INSERT INTO mission_definitions (code, title, points) "
+                "VALUES (:c, :t, :p) ON CONFLICT (code) DO NOTHING"
+            ).bindparams(c=code, t=title, p=points)
         )

@@ -25,6 +25,5 @@ def upgrade() -> None:
         sa.Column("exchange_id", sa.String(64)),
         sa.Column("exchanged_at", sa.DateTime(timezone=True)),
     )
-    op.create_index("ix_wallet_rewards_customer", "wallet_rewards",
-                    ["customer_id", "deposited_at"])
+    op.create_index("ix_wallet_rewards_customer", "wallet_rewards", ["customer_id", "deposited_at"])
     create_outbox_and_inbox(op.get_bind())

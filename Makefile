@@ -1,0 +1,47 @@
+# Questline: `make run` starts the whole system, `make test` runs every test.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+PY := .venv/bin/python
+
+.PHONY: install run test lint format unit integration e2e contracts clean help
+
+help:
+	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
+	@echo "make test   install what is missing, lint, then unit, integration and e2e tests"
+	@echo "make lint   ruff, mypy, import-linter and the contracts check"
+	@echo "make clean  remove local data (.data)"
+
+install:
+	@bash infra/install.sh
+
+run: install
+	@$(PY) -m questline.devstack run
+
+test: install lint
+	@$(PY) -m pytest
+
+lint:
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@$(PY) -m mypy
+	@.venv/bin/lint-imports --no-cache --quiet
+	@$(PY) -m questline.contracts check
+
+format:
+	@$(PY) -m ruff format .
+	@$(PY) -m ruff check --fix .
+
+unit:
+	@$(PY) -m pytest -m "not integration and not e2e"
+
+integration:
+	@$(PY) -m pytest -m integration
+
+e2e:
+	@$(PY) -m pytest -m e2e
+
+contracts:
+	@$(PY) -m questline.contracts generate
+
+clean:
+	rm -rf .data

@@ -1,0 +1,113 @@
+"""pytest fixtures for tests that need the real thing: one Kafka broker and one
+PostgreSQL server per test session (started only if a test asks for them), a fresh
+database per test, and the whole system started as `make run` starts it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from questline.contracts.topics import ALL_TOPICS
+from questline.devstack.kafka import KafkaBroker, create_topics, ensure_kafka_jars
+from questline.devstack.ports import free_ports
+from questline.devstack.postgres import EmbeddedPostgres
+from questline.devstack.stack import SERVICES, Stack, StackConfig
+
+REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "infra" / "kafka").is_dir())
+
+
+def _short_tmp(prefix: str) -> Path:
+    # Unix socket paths are limited to ~107 bytes: keep the data dirs short.
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+@dataclass
+class Infra:
+    kafka: KafkaBroker
+    postgres: EmbeddedPostgres
+    _names: Iterator[int]
+
+    @property
+    def bootstrap(self) -> str:
+        return self.kafka.bootstrap
+
+    def new_database(self, service: str) -> str:
+        """A fresh, empty database (and role) for one test; returns its asyncpg URL."""
+        name = f"t_{service}_{next(self._names)}"
+        return self.postgres.ensure_database(name, name, "secret")
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    root = _short_tmp("ql-it-")
+    jars = ensure_kafka_jars(REPO_ROOT, REPO_ROOT / ".cache" / "kafka")
+    kafka_port, controller_port = free_ports(2)
+    kafka = KafkaBroker(root / "kafka", jars, port=kafka_port, controller_port=controller_port)
+    postgres = EmbeddedPostgres(root / "pg")
+    kafka.start()
+    postgres.start()
+    try:
+        kafka.wait_ready(timeout=90)
+        create_topics(kafka.bootstrap, list(ALL_TOPICS), partitions=3)
+        yield Infra(kafka, postgres, itertools.count(1))
+    finally:
+        kafka.stop()
+        postgres.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    """The whole system, started by the same code as `make run`, on free ports."""
+    root = _short_tmp("ql-e2e-")
+    ports = free_ports(2 + len(SERVICES))
+    config = StackConfig(
+        repo_root=REPO_ROOT,
+        data_dir=root,
+        kafka_port=ports[0],
+        controller_port=ports[1],
+        http_ports=dict(zip(SERVICES, ports[2:], strict=True)),
+        # A killed consumer's partitions move on after this long (Kafka's minimum).
+        env={"QUESTLINE_*_CONSUMER_SESSION_TIMEOUT_MS": "6000"},
+    )
+    stack = Stack(config)
+    try:
+        stack.start_infra()
+        stack.migrate()
+        stack.start_all()
+        stack.wait_ready(timeout=120)
+        yield stack
+    finally:
+        stack.stop_all()
+        if not os.environ.get("QUESTLINE_KEEP_TEST_DATA"):
+            shutil.rmtree(root, ignore_errors=True)
+
+
+async def eventually(check, timeout: float = 30.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Await until `check()` (sync or async) returns a truthy value; return that value.
+
+    This waits for a condition, it does not guess a duration: it returns as soon as the
+    condition holds and fails with the last value seen when it never does.
+    """
+    import asyncio
+    import inspect
+    import time
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = check()
+        if inspect.isawaitable(last):
+            last = await last
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last: {last!r})")
+        await asyncio.sleep(interval)

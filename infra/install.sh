@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what Questline needs and is missing; fast when everything is there.
+# Prerequisites on the machine: Python 3.11, Java 17+, Maven, (Node 20 later).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export UV_PYTHON_DOWNLOADS=never   # uv must use the machine's Python, never fetch one
+
+say() { printf '[install] %s\n' "$*"; }
+
+need_apt=()
+command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need_apt+=(maven)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing ${need_apt[*]} with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+  else
+    say "missing: ${need_apt[*]} (install Java 17+ and Maven)"; exit 1
+  fi
+fi
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+if [ "${java_major:-0}" -lt 17 ]; then say "Java 17+ is required (found ${java_major:-none})"; exit 1; fi
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+"$PYTHON" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
+  || { say "Python 3.11 is required"; exit 1; }
+
+if ! "$PYTHON" -m uv --version >/dev/null 2>&1; then
+  say "installing uv"
+  "$PYTHON" -m pip install -q --disable-pip-version-check 'uv==0.13.9'
+fi
+"$PYTHON" -m uv sync --all-packages --frozen --python "$(command -v "$PYTHON")" -q
+
+# The Kafka broker's jars, from Maven Central, cached in .cache/kafka (once).
+.venv/bin/python -m questline.devstack fetch

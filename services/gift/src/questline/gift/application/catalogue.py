@@ -1,0 +1,42 @@
+"""Commands on the gift catalogue (LiveOps): add a gift, restock one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from questline.gift.application.ports import Clock, IdGenerator, UnitOfWork
+from questline.gift.domain.errors import GiftNotFound
+from questline.gift.domain.gift import Gift
+
+
+@dataclass(frozen=True, slots=True)
+class AddGift:
+    name: str
+    stock: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddStock:
+    gift_id: str
+    quantity: int
+
+
+async def add_gift(command: AddGift, uow: UnitOfWork, clock: Clock, new_id: IdGenerator) -> Gift:
+    async with uow:
+        gift = Gift.add_to_catalogue(new_id(), command.name, command.stock, clock())
+        await uow.gifts.add(gift)
+        uow.publish(gift.events)
+        return gift
+
+
+async def add_stock(command: AddStock, uow: UnitOfWork) -> Gift:
+    async with uow:
+        # Locked: a concurrent restock (or, later, an exchange) waits instead of
+        # overwriting this one's stock with a stale number.
+        gift = await uow.gifts.get(command.gift_id, for_update=True)
+        if gift is None:
+            raise GiftNotFound(command.gift_id)
+        gift.add_stock(command.quantity)
+        await uow.gifts.save_stock(gift)
+        uow.publish(gift.events)
+        return gift

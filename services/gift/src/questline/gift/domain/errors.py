@@ -1,0 +1,23 @@
+"""What can go wrong in the gift context, in its own words."""
+
+
+class GiftError(Exception):
+    """Base of the gift context's domain errors."""
+
+
+class GiftNotFound(GiftError):
+    def __init__(self, gift_id: str) -> None:
+        super().__init__(f"No gift with id '{gift_id}'.")
+        self.gift_id = gift_id
+
+
+class InvalidGiftName(GiftError):
+    def __init__(self) -> None:
+        super().__init__("A gift's name must have 1 to 200 characters, not only spaces.")
+
+
+class InvalidStock(GiftError):
+    """A stock or a stock change the catalogue cannot hold (invariant 4: never below 0)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
