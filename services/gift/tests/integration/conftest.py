@@ -1,13 +1,10 @@
-"""A real PostgreSQL (the devstack's embedded one) with gift's migrations applied, and
-the gift HTTP app in process. No Kafka: the outbox rows are checked instead.
-
-Skipped, not failed, where the embedded server cannot run (no pgserver binaries)."""
+"""A real PostgreSQL (the test session's, see questline.devstack.testing) with gift's
+migrations applied, and the gift HTTP app in process. No Kafka: the outbox rows are
+checked instead."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -17,28 +14,14 @@ from questline.gift import bootstrap
 from questline.gift.settings import GiftSettings
 from questline.service_kit.migrations import upgrade
 
-DATABASE = "gift_it"
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    try:
-        from questline.devstack.postgres import EmbeddedPostgres, PostgresError
-    except ImportError as error:
-        pytest.skip(f"devstack postgres not importable: {error}")
-    # A short path of our own: the socket lives in the data dir (108-byte limit).
-    with tempfile.TemporaryDirectory(prefix="ql-gift-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg")
-        try:
-            server.start()
-        except PostgresError as error:
-            pytest.skip(f"embedded postgres unavailable: {error}")
-        try:
-            url = server.ensure_database(DATABASE, DATABASE, "gift-it-secret")
-            upgrade(bootstrap.MIGRATIONS, url)
-            yield url
-        finally:
-            server.stop()
+def database_url(infra) -> str:  # type: ignore[no-untyped-def]
+    url = infra.new_database("gift")
+    upgrade(bootstrap.MIGRATIONS, url)
+    return url
 
 
 @pytest.fixture

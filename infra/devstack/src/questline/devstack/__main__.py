@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import time
@@ -81,7 +82,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start everything, print the URLs, stay in the foreground")
     sub.add_parser("fetch", help="fetch the Kafka broker jars from Maven Central (once)")
+    env = sub.add_parser("env", help="print export lines to run a service against `make run`")
+    env.add_argument("service", choices=sorted(SERVICES))
     args = parser.parse_args(argv)
+    if args.command == "env":
+        stack = Stack(StackConfig.from_env(_repo_root()))
+        stack.database_urls = stack.known_database_urls()
+        for key, value in sorted(stack.service_env(args.service).items()):
+            if key.startswith("QUESTLINE_"):
+                print(f"export {key}={shlex.quote(value)}")
+        return 0
     if args.command == "run":
         return run()
     if args.command == "fetch":

@@ -114,6 +114,12 @@ class Stack:
         path.chmod(0o600)
         return known
 
+    def known_database_urls(self) -> dict[str, str]:
+        """The URLs of a stack started before (e.g. by `make run`), without starting it."""
+        passwords = json.loads((self.data_dir / "secrets.json").read_text())
+        socket = self.postgres.socket_dir
+        return {n: f"postgresql+asyncpg://{n}:{passwords[n]}@/{n}?host={socket}" for n in SERVICES}
+
     # -- services ---------------------------------------------------------------------
     def service_env(self, name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         prefix = f"QUESTLINE_{name.upper()}_"

@@ -28,8 +28,17 @@ log = get_logger(__name__)
 ReadyCheck = Callable[[], Awaitable[bool]]
 
 
-class _BodyTooLarge(Exception):
-    pass
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 class RequestContextMiddleware:
@@ -51,17 +60,15 @@ class RequestContextMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             await self._too_large(scope, receive, send)
             return
-        seen = 0
         status = 500
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _BodyTooLarge()
-            return message
+        if declared is None and scope["method"] in {"POST", "PUT", "PATCH"}:
+            # A streamed body has no declared size: read it here, within the limit,
+            # because an error raised inside the framework's body parsing becomes a 400.
+            body = await self._read_limited(receive)
+            if body is None:
+                await self._too_large(scope, receive, send)
+                return
+            receive = _replay(body)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -76,10 +83,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            await self.app(scope, limited_receive, send_with_id)
-        except _BodyTooLarge:
-            await self._too_large(scope, receive, send)
-            status = 413
+            await self.app(scope, receive, send_with_id)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -95,6 +99,21 @@ class RequestContextMiddleware:
                     ms=round(elapsed * 1000, 2),
                     request_id=request_id,
                 )
+
+    async def _read_limited(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(

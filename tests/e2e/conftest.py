@@ -1,0 +1,108 @@
+"""End-to-end helpers: an HTTP client per service and the settle/invariant check."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from questline.devstack.stack import Stack
+from questline.devstack.testing import eventually
+
+
+@dataclass
+class Api:
+    stack: Stack
+    client: httpx.AsyncClient
+
+    @staticmethod
+    def customers(n: int, prefix: str = "p") -> list[str]:
+        """Fresh customer ids: tests share one running system, never a customer."""
+        run = uuid.uuid4().hex[:6]
+        return [f"{prefix}-{run}-{i}" for i in range(n)]
+
+    def url(self, service: str, path: str) -> str:
+        return self.stack.url(service) + path
+
+    async def achieve(
+        self, customer: str, code: str = "first-win", key: str | None = None
+    ) -> httpx.Response:
+        headers = {"Idempotency-Key": key} if key else {}
+        return await self.client.post(
+            self.url("mission", "/missions"),
+            json={"customerId": customer, "missionCode": code},
+            headers=headers,
+        )
+
+    async def achieve_many(
+        self, customers: Sequence[str], per_customer: int, concurrency: int = 32
+    ) -> list[dict]:
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(customer: str) -> dict:
+            async with gate:
+                response = await self.achieve(customer)
+                assert response.status_code == 201, response.text
+                return response.json()
+
+        return list(await asyncio.gather(*(one(c) for c in customers for _ in range(per_customer))))
+
+    async def get(self, service: str, path: str) -> dict:
+        response = await self.client.get(self.url(service, path))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def settled(self, customer: str, achievements: int) -> bool:
+        """True once every achievement of `customer` has its reward everywhere."""
+        missions = (await self.get("mission", f"/missions?customerId={customer}"))["items"]
+        if len(missions) != achievements or any(m["rewardId"] is None for m in missions):
+            return False
+        wallet = (await self.get("wallet", f"/wallets/{customer}"))["rewards"]
+        if len(wallet) < achievements:
+            return False
+        page = await self.get("mypage", f"/mypage/{customer}")
+        return (
+            len(page["missions"]) == achievements
+            and len(page["wallet"]) == achievements
+            and all(m["rewardId"] for m in page["missions"])
+        )
+
+    async def assert_invariants(self, customer: str, achievements: int) -> None:
+        """Invariants 1, 2 and 6 of SYSTEM.md, checked over the public APIs."""
+        missions = (await self.get("mission", f"/missions?customerId={customer}"))["items"]
+        rewards = await self.get("reward", f"/rewards?customerId={customer}&limit=1000")
+        rewards = rewards["items"]
+        wallet = (await self.get("wallet", f"/wallets/{customer}"))["rewards"]
+        page = await self.get("mypage", f"/mypage/{customer}")
+        assert len(missions) == achievements
+        # 1. every achievement has exactly one reward, none doubled
+        assert sorted(r["missionId"] for r in rewards) == sorted(m["id"] for m in missions)
+        # 2. each reward is in the wallet exactly once; the achievement names that reward
+        assert sorted(w["rewardId"] for w in wallet) == sorted(r["id"] for r in rewards)
+        reward_of = {r["missionId"]: r["id"] for r in rewards}
+        assert all(m["rewardId"] == reward_of[m["id"]] for m in missions)
+        # 6. My Page shows exactly what mission and wallet hold
+        assert {(m["missionId"], m["rewardId"]) for m in page["missions"]} == {
+            (m["id"], m["rewardId"]) for m in missions
+        }
+        assert {(w["rewardId"], w["status"]) for w in page["wallet"]} == {
+            (w["rewardId"], w["status"]) for w in wallet
+        }
+
+    async def wait_settled(
+        self, customers: Sequence[str], achievements: int, timeout: float = 90
+    ) -> None:
+        for customer in customers:
+            await eventually(lambda c=customer: self.settled(c, achievements), timeout=timeout)
+        for customer in customers:
+            await self.assert_invariants(customer, achievements)
+
+
+@pytest.fixture
+async def api(stack: Stack) -> AsyncIterator[Api]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield Api(stack, client)
