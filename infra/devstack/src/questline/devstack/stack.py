@@ -122,12 +122,15 @@ class Stack:
 
     # -- services ---------------------------------------------------------------------
     def service_env(self, name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The child's environment: the caller's own QUESTLINE_<SERVICE>_* settings pass
+        through (an external DATABASE_URL wins over the embedded one); the stack decides
+        only where Kafka and the HTTP port are, since it starts and probes those."""
         prefix = f"QUESTLINE_{name.upper()}_"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("QUESTLINE_")}
+        env = dict(os.environ)
+        env.setdefault(prefix + "DATABASE_URL", self.database_urls[name])
         env.update(
             {
                 "QUESTLINE_DATA_DIR": str(self.data_dir),
-                prefix + "DATABASE_URL": self.database_urls[name],
                 prefix + "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
                 prefix + "HTTP_PORT": str(self.config.http_ports[name]),
                 "PYTHONUNBUFFERED": "1",

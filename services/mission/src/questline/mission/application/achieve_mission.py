@@ -15,6 +15,10 @@ class AchieveMission:
     mission_code: str
     idempotency_key: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.idempotency_key == "":  # a blank key is no key, never a shared one
+            object.__setattr__(self, "idempotency_key", None)
+
     @property
     def fingerprint(self) -> str:
         return f"{self.customer_id}\x1f{self.mission_code}"

@@ -18,11 +18,7 @@ class MissionDefinition:
     ends_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        self._check_window()
-
-    def _check_window(self) -> None:
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise InvalidMissionWindow()
+        _check_window(self.starts_at, self.ends_at)
 
     def is_open(self, now: datetime) -> bool:
         if not self.active:
@@ -45,17 +41,22 @@ class MissionDefinition:
         ends_at: datetime | None = None,
         clear_window: bool = False,
     ) -> None:
-        """Change the definition; achievements already recorded keep their points."""
+        """Change the definition; achievements already recorded keep their points.
+        A refused change leaves the definition as it was."""
+        new_start = None if clear_window else self.starts_at
+        new_end = None if clear_window else self.ends_at
+        new_start = starts_at if starts_at is not None else new_start
+        new_end = ends_at if ends_at is not None else new_end
+        _check_window(new_start, new_end)
+        self.starts_at, self.ends_at = new_start, new_end
         if title is not None:
             self.title = title
         if points is not None:
             self.points = points
         if active is not None:
             self.active = active
-        if clear_window:
-            self.starts_at = self.ends_at = None
-        if starts_at is not None:
-            self.starts_at = starts_at
-        if ends_at is not None:
-            self.ends_at = ends_at
-        self._check_window()
+
+
+def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise InvalidMissionWindow()

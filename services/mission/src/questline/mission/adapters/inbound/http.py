@@ -60,7 +60,7 @@ def router(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
         request: Request,
         response: Response,
         caller: CallerDep,
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
     ) -> AchievementResponse:
         command = AchieveMission(body.customer_id, body.mission_code, idempotency_key)
         with log_context(causationid=request_id(request)):

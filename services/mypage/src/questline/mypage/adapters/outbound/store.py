@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,13 +31,29 @@ class SqlMyPageStore:
 
     async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
         assert self._conn is not None
+        ids = sorted(customer_ids)  # one lock order for every batch: no deadlocks
+        # FOR UPDATE locks only rows that exist: claim a row for a new customer first, so
+        # two replicas folding a new customer's first events queue instead of overwriting.
+        await self._conn.execute(
+            insert(t)
+            .values(
+                [
+                    {"customer_id": c, "document": {}, "version": 0, "updated_at": func.now()}
+                    for c in ids
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
         rows = await self._conn.execute(
-            select(t.c.customer_id, t.c.document, t.c.updated_at)
-            .where(t.c.customer_id.in_(list(customer_ids)))
+            select(t.c.customer_id, t.c.document, t.c.updated_at, t.c.version)
+            .where(t.c.customer_id.in_(ids))
+            .order_by(t.c.customer_id)
             .with_for_update()
         )
-        return {
-            r.customer_id: MyPage.from_document(r.customer_id, r.document, r.updated_at)
+        return {  # version 0 is the claim just made: no page yet, no time of change
+            r.customer_id: MyPage.from_document(
+                r.customer_id, r.document, r.updated_at if r.version else None
+            )
             for r in rows
         }
 

@@ -1,0 +1,118 @@
+"""In-memory stand-ins for the mission ports (cosmicpython style): dicts instead of
+tables, and a unit of work that publishes only what a committed use case staged."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+import pytest
+
+from questline.mission.domain.achievement import Achievement
+from questline.mission.domain.events import MissionEvent
+from questline.mission.domain.mission import MissionDefinition
+
+NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeMissionRepository:
+    def __init__(self, *missions: MissionDefinition) -> None:
+        self.rows = {m.code: m for m in missions}
+
+    async def get(self, code: str) -> MissionDefinition | None:
+        return self.rows.get(code)
+
+    async def list(self) -> Sequence[MissionDefinition]:
+        return sorted(self.rows.values(), key=lambda m: m.code)
+
+    async def add(self, mission: MissionDefinition) -> bool:
+        if mission.code in self.rows:
+            return False
+        self.rows[mission.code] = mission
+        return True
+
+    async def save(self, mission: MissionDefinition) -> None:
+        self.rows[mission.code] = mission
+
+
+class FakeAchievementRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, Achievement] = {}
+        self.keys: dict[str, tuple[str, str]] = {}  # key -> (achievement id, fingerprint)
+
+    async def add(
+        self, achievement: Achievement, idempotency_key: str | None, fingerprint: str | None
+    ) -> bool:
+        if idempotency_key is not None:
+            if idempotency_key in self.keys:
+                return False
+            self.keys[idempotency_key] = (achievement.id, fingerprint or "")
+        self.rows[achievement.id] = achievement
+        return True
+
+    async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None:
+        found = self.rows.get(achievement_id)
+        # A fresh copy, as a database row would be: events start empty.
+        return None if found is None else Achievement(**{**vars(found), "events": []})
+
+    async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
+        if key not in self.keys:
+            return None
+        achievement_id, fingerprint = self.keys[key]
+        return self.rows[achievement_id], fingerprint
+
+    async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]:
+        return [a for a in self.rows.values() if a.customer_id == customer_id][:limit]
+
+    async def save_reward_link(self, achievement: Achievement) -> None:
+        self.rows[achievement.id].reward_id = achievement.reward_id
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.missions = FakeMissionRepository(
+            MissionDefinition("daily-login", "Log in today", 10),
+            MissionDefinition("first-win", "Win your first match", 50),
+            MissionDefinition("retired", "An old mission", 5, active=False),
+        )
+        self.achievements = FakeAchievementRepository()
+        self.published: list[MissionEvent] = []
+        self.commits = 0
+        self._staged: list[MissionEvent] = []
+
+    async def __aenter__(self) -> Self:
+        self._staged = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.published += self._staged
+            self.commits += 1
+        self._staged = []
+
+    def publish(self, events: Sequence[MissionEvent]) -> None:
+        self._staged += events
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+@pytest.fixture
+def clock() -> object:
+    return lambda: NOW
+
+
+@pytest.fixture
+def new_id() -> object:
+    counter = itertools.count(1)
+    return lambda: f"ach-{next(counter)}"

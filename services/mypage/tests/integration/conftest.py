@@ -1,0 +1,92 @@
+"""My Page on a real PostgreSQL: a fresh, migrated database per test, the real app built
+by bootstrap (HTTP role only), and the consumer's batch step (`events.make_apply`)
+applied to contract events inside a transaction, as the inbox would."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from questline.contracts import events as contract
+from questline.mypage import bootstrap
+from questline.mypage.adapters.inbound import events
+from questline.mypage.settings import MyPageSettings
+from questline.service_kit.envelope import IncomingEvent
+from questline.service_kit.migrations import upgrade
+from questline.service_kit.runtime import Service
+
+APPLIED_AT = datetime(2025, 5, 1, 13, 0, tzinfo=UTC)
+Apply = Callable[[AsyncConnection, Sequence[IncomingEvent]], Awaitable[None]]
+
+
+def incoming(event_id: str, data: contract.EventData) -> IncomingEvent:
+    return IncomingEvent(
+        id=event_id,
+        type=data.TYPE,
+        source="/test",
+        time=None,
+        correlation_id=data.correlation_id(),
+        causation_id=None,
+        data=data,
+        topic=data.TOPIC,
+        partition=0,
+        offset=0,
+    )
+
+
+@pytest.fixture
+async def database_url(infra: Any) -> str:
+    url: str = await asyncio.to_thread(infra.new_database, "mypage")
+    await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url)  # runs its own event loop
+    return url
+
+
+@pytest.fixture
+async def service(infra: Any, database_url: str) -> AsyncIterator[Service]:
+    settings = MyPageSettings(database_url=database_url, kafka_bootstrap_servers=infra.bootstrap)
+    service = await bootstrap.build(settings, {"http"})
+    yield service
+    assert service.close is not None
+    await service.close()
+
+
+@pytest.fixture
+async def client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=service.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def apply() -> Apply:
+    return events.make_apply(lambda: APPLIED_AT)
+
+
+@pytest.fixture
+def consume(engine: AsyncEngine, apply: Apply) -> Callable[..., Awaitable[None]]:
+    """Apply one batch of (event id, contract data) in one transaction."""
+
+    async def consume(*batch: tuple[str, contract.EventData]) -> None:
+        async with engine.begin() as conn:
+            await apply(conn, [incoming(event_id, data) for event_id, data in batch])
+
+    return consume
+
+
+@pytest.fixture
+def as_incoming() -> Callable[[str, contract.EventData], IncomingEvent]:
+    """Wraps contract data as the inbox hands it over (for tests that own the transaction)."""
+    return incoming

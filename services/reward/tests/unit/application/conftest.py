@@ -1,0 +1,78 @@
+"""In-memory stand-ins for the reward ports: a dict keyed by reward id with the unique
+mission id the table enforces, and a unit of work that publishes only on commit."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+import pytest
+
+from questline.reward.domain.events import RewardEvent
+from questline.reward.domain.reward import Reward
+
+NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeRewardRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, Reward] = {}
+
+    async def add(self, reward: Reward) -> bool:
+        if any(r.mission_id == reward.mission_id for r in self.rows.values()):
+            return False
+        self.rows[reward.id] = reward
+        return True
+
+    async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None:
+        found = self.rows.get(reward_id)
+        return None if found is None else Reward(**{**vars(found), "events": []})
+
+    async def for_customer(self, customer_id: str, limit: int) -> Sequence[Reward]:
+        return [r for r in self.rows.values() if r.customer_id == customer_id][:limit]
+
+    async def save(self, reward: Reward) -> None:
+        self.rows[reward.id] = reward
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.rewards = FakeRewardRepository()
+        self.published: list[RewardEvent] = []
+        self._staged: list[RewardEvent] = []
+
+    async def __aenter__(self) -> Self:
+        self._staged = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.published += self._staged
+        self._staged = []
+
+    def publish(self, events: Sequence[RewardEvent]) -> None:
+        self._staged += events
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+@pytest.fixture
+def clock() -> object:
+    return lambda: NOW
+
+
+@pytest.fixture
+def new_id() -> object:
+    counter = itertools.count(1)
+    return lambda: f"rw-{next(counter)}"
