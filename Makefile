@@ -24,7 +24,7 @@ lint:
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
-	@.venv/bin/lint-imports --no-cache --quiet
+	@.venv/bin/lint-imports --no-cache --no-logo
 	@$(PY) -m questline.contracts check
 
 format:
