@@ -163,6 +163,7 @@ class Stack:
         roles: str = ALL_ROLES,
         replica: str = "0",
         env: Mapping[str, str] | None = None,
+        migrate: bool = False,
     ) -> ServiceProcess:
         key = f"{name}-{replica}"
         old = self.processes.get(key)
@@ -174,7 +175,15 @@ class Stack:
         log_file = self.logs / f"{key}.log"
         with log_file.open("ab") as log:
             popen = subprocess.Popen(
-                [sys.executable, "-m", f"questline.{name}", "run", "--roles", roles],
+                [
+                    sys.executable,
+                    "-m",
+                    f"questline.{name}",
+                    "run",
+                    "--roles",
+                    roles,
+                    *(["--migrate"] if migrate else []),
+                ],
                 env=full_env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -192,7 +201,9 @@ class Stack:
             if port_in_use("127.0.0.1", port):
                 raise RuntimeError(f"port {port} for {name} is taken: is Questline running?")
         for name in SERVICES:
-            self.start(name)
+            # Each service migrates its own database as it starts (Alembic, under an
+            # advisory lock): one Python start-up per service instead of two.
+            self.start(name, migrate=True)
 
     def stop(self, key: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 15) -> int:
         """Stop one process (e.g. "reward-0"); SIGKILL to simulate a crash."""

@@ -80,7 +80,6 @@ def stack() -> Iterator[Stack]:
     stack = Stack(config)
     try:
         stack.start_infra()
-        stack.migrate()
         stack.start_all()
         stack.wait_ready(timeout=120)
         yield stack

@@ -67,6 +67,14 @@ class OutboxWriter:
         self, conn: AsyncConnection, events: Iterable[EventData], causation_id: str | None
     ) -> list[OutgoingRecord]:
         records = [to_record(e, self._source, causation_id) for e in events]
+        for r in records:  # one line per fact, joinable across services by correlationid
+            log.info(
+                "event_recorded",
+                type=r.headers["ce_type"],
+                event_id=r.event_id,
+                correlationid=r.headers["ce_correlationid"],
+                causationid=causation_id,
+            )
         if records:
             await conn.execute(
                 self._insert,
