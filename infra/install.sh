@@ -34,3 +34,13 @@ fi
 
 # The Kafka broker's jars, from Maven Central, cached in .cache/kafka (once).
 .venv/bin/python -m questline.devstack fetch
+
+# Toxiproxy (fault injection in the tests), built from the Go module proxy (once).
+TOXIPROXY=.cache/toxiproxy/toxiproxy-server
+if [ ! -x "$TOXIPROXY" ]; then
+  command -v go >/dev/null || { say "Go is required to build Toxiproxy for the tests"; exit 1; }
+  say "building Toxiproxy v2.12.0 (once, ~40 s)"
+  mkdir -p .cache/toxiproxy
+  GOBIN="$PWD/.cache/toxiproxy" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0
+  mv .cache/toxiproxy/server "$TOXIPROXY"
+fi

@@ -101,6 +101,54 @@ class Api:
         for customer in customers:
             await self.assert_invariants(customer, achievements)
 
+    # --- the exchange -----------------------------------------------------------------
+    async def rewards_of(self, customer: str) -> list[dict]:
+        return (await self.get("wallet", f"/wallets/{customer}"))["rewards"]
+
+    async def new_gift(self, stock: int, name: str = "Test gift") -> dict:
+        response = await self.client.post(
+            self.url("gift", "/gifts"), json={"name": name, "stock": stock}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    async def exchange(
+        self, customer: str, reward_id: str, gift_id: str, wallet_url: str | None = None
+    ) -> httpx.Response:
+        base = wallet_url or self.stack.url("wallet")
+        return await self.client.post(
+            f"{base}/wallets/{customer}/rewards/{reward_id}/exchange", json={"giftId": gift_id}
+        )
+
+    async def exchange_settled(self, customers: Sequence[str]) -> bool:
+        """Invariants 3 and 5 hold (they may lag while events travel)."""
+        for customer in customers:
+            wallet = await self.rewards_of(customer)
+            rewards = (await self.get("reward", f"/rewards?customerId={customer}"))["items"]
+            exchanges = (await self.get("gift", f"/exchanges?customerId={customer}"))["items"]
+            exchanged = {
+                (w["rewardId"], w["giftId"], w["exchangeId"])
+                for w in wallet
+                if w["status"] == "EXCHANGED"
+            }
+            records = {(x["rewardId"], x["giftId"], x["id"]) for x in exchanges}
+            if exchanged != records or len(records) != len(exchanges):
+                return False
+            reward_done = {r["id"] for r in rewards if r["status"] == "EXCHANGED"}
+            if reward_done != {w[0] for w in exchanged}:
+                return False
+        return True
+
+    async def assert_exchange_invariants(
+        self, customers: Sequence[str], gift_ids: Sequence[str]
+    ) -> None:
+        """Invariants 3, 4 and 5 of SYSTEM.md over the public APIs, once settled."""
+        await eventually(lambda: self.exchange_settled(customers), timeout=60)
+        for gift_id in gift_ids:
+            gift = await self.get("gift", f"/gifts/{gift_id}")
+            assert gift["stock"] >= 0
+            assert gift["stockedTotal"] == gift["stock"] + gift["exchangedCount"]
+
 
 @pytest.fixture
 async def api(stack: Stack) -> AsyncIterator[Api]:

@@ -5,6 +5,7 @@ checked instead."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -31,12 +32,26 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = GiftSettings(database_url=database_url)
+@asynccontextmanager
+async def gift_app(database_url: str, db_pool_size: int) -> AsyncIterator[httpx.AsyncClient]:
+    settings = GiftSettings(database_url=database_url, db_pool_size=db_pool_size)
     service = await bootstrap.build(settings, set())
     transport = httpx.ASGITransport(app=service.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gift") as http:
         yield http
     assert service.close is not None
     await service.close()
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with gift_app(database_url, db_pool_size=10) as http:
+        yield http
+
+
+@pytest.fixture
+async def crowded_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Room for 50 requests in flight at once (pool 25 + overflow 25): every one holds
+    its own connection and transaction, and only the database makes them queue."""
+    async with gift_app(database_url, db_pool_size=25) as http:
+        yield http

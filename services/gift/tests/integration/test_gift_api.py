@@ -48,8 +48,16 @@ async def test_a_fresh_install_offers_the_seeded_gifts_ordered_by_name(
     gifts = response.json()
     names = [g["name"] for g in gifts]
     assert names == sorted(names)
-    seeded = {g["id"]: g["stock"] for g in gifts if g["id"].startswith("gift-")}
-    assert seeded == {"gift-potion": 1000, "gift-skin": 50, "gift-mount": 5}
+    seeded = {
+        g["id"]: (g["stock"], g["stockedTotal"], g["exchangedCount"])
+        for g in gifts
+        if g["id"].startswith("gift-")
+    }
+    assert seeded == {
+        "gift-potion": (1000, 1000, 0),
+        "gift-skin": (50, 50, 0),
+        "gift-mount": (5, 5, 0),
+    }
 
 
 async def test_adding_a_gift_answers_201_and_publishes_its_stock(
@@ -60,8 +68,9 @@ async def test_adding_a_gift_answers_201_and_publishes_its_stock(
 
     assert response.status_code == 201
     gift = response.json()
-    assert set(gift) == {"id", "name", "stock", "createdAt"}
+    assert set(gift) == {"id", "name", "stock", "stockedTotal", "exchangedCount", "createdAt"}
     assert (gift["name"], gift["stock"]) == ("Golden sword", 10)
+    assert (gift["stockedTotal"], gift["exchangedCount"]) == (10, 0)
     assert response.headers["location"] == f"/gifts/{gift['id']}"
     [event] = await outbox_for(engine, gift["id"])
     assert event["topic"] == "gift.events"
@@ -85,6 +94,7 @@ async def test_an_unknown_gift_is_a_404_problem(client: httpx.AsyncClient) -> No
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["title"] == "Gift not found"
+    assert response.json()["type"] == "https://questline.dev/problems/gift-not-found"
 
 
 async def test_restocking_adds_to_the_stock_and_publishes_the_new_stock(
@@ -96,7 +106,7 @@ async def test_restocking_adds_to_the_stock_and_publishes_the_new_stock(
     response = await client.post(f"/gifts/{gift['id']}/stock", json={"quantity": 5})
 
     assert response.status_code == 200
-    assert response.json() == {**gift, "stock": 15}
+    assert response.json() == {**gift, "stock": 15, "stockedTotal": 15}
     assert [e["data"]["stock"] for e in await outbox_for(engine, gift["id"])] == [10, 15]
 
 
@@ -190,15 +200,19 @@ async def test_the_database_refuses_a_negative_stock(
             )
 
 
-async def test_the_same_reward_never_takes_a_second_gift(engine: AsyncEngine) -> None:
+async def test_the_database_refuses_a_second_exchange_record_for_a_reward(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+) -> None:
+    gift = await add_gift(client, stock=10)
     reward_id = f"reward-{uuid.uuid4()}"
     insert = text(
-        "INSERT INTO exchanges (id, reward_id, customer_id, gift_id, exchanged_at) "
-        "VALUES (:x, :r, 'c-1', 'gift-potion', now())"
+        "INSERT INTO exchanges (id, reward_id, customer_id, gift_id, stock_left, exchanged_at) "
+        "VALUES (:x, :r, 'c-1', :g, 0, now())"
     )
     async with engine.begin() as conn:
-        await conn.execute(insert, {"x": str(uuid.uuid4()), "r": reward_id})
+        await conn.execute(insert, {"x": str(uuid.uuid4()), "r": reward_id, "g": gift["id"]})
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError, match="reward_id"):
         async with engine.begin() as conn:
-            await conn.execute(insert, {"x": str(uuid.uuid4()), "r": reward_id})
+            await conn.execute(insert, {"x": str(uuid.uuid4()), "r": reward_id, "g": gift["id"]})

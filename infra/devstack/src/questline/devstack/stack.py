@@ -128,6 +128,8 @@ class Stack:
         prefix = f"QUESTLINE_{name.upper()}_"
         env = dict(os.environ)
         env.setdefault(prefix + "DATABASE_URL", self.database_urls[name])
+        if name == "wallet":  # the one synchronous call: wallet finds gift by one setting
+            env.setdefault(prefix + "GIFT_BASE_URL", self.url("gift"))
         env.update(
             {
                 "QUESTLINE_DATA_DIR": str(self.data_dir),

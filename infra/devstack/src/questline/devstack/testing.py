@@ -110,3 +110,65 @@ async def eventually(check, timeout: float = 30.0, interval: float = 0.05):  # t
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last: {last!r})")
         await asyncio.sleep(interval)
+
+
+class Toxiproxy:
+    """A Toxiproxy server (built by infra/install.sh) and a thin client of its HTTP API."""
+
+    def __init__(self, binary: Path, port: int) -> None:
+        import subprocess
+
+        self.api = f"http://127.0.0.1:{port}"
+        self._proc = subprocess.Popen(
+            [str(binary), "-host", "127.0.0.1", "-port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        from questline.devstack.ports import wait_port
+
+        wait_port("127.0.0.1", port, 15, alive=lambda: self._proc.poll() is None)
+
+    def proxy(self, name: str, upstream: str) -> str:
+        """A proxy to `upstream` (host:port); returns the address it listens on."""
+        import httpx
+
+        listen = f"127.0.0.1:{free_ports(1)[0]}"
+        response = httpx.post(
+            f"{self.api}/proxies",
+            json={"name": name, "listen": listen, "upstream": upstream, "enabled": True},
+        )
+        response.raise_for_status()
+        return listen
+
+    def add_latency(self, proxy: str, ms: int, name: str = "latency") -> None:
+        import httpx
+
+        response = httpx.post(
+            f"{self.api}/proxies/{proxy}/toxics",
+            json={
+                "name": name,
+                "type": "latency",
+                "stream": "downstream",
+                "attributes": {"latency": ms},
+            },
+        )
+        response.raise_for_status()
+
+    def remove_toxic(self, proxy: str, name: str = "latency") -> None:
+        import httpx
+
+        httpx.delete(f"{self.api}/proxies/{proxy}/toxics/{name}").raise_for_status()
+
+    def stop(self) -> None:
+        self._proc.terminate()
+        self._proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def toxiproxy() -> Iterator[Toxiproxy]:
+    binary = REPO_ROOT / ".cache" / "toxiproxy" / "toxiproxy-server"
+    if not binary.exists():
+        raise RuntimeError(f"{binary} is missing: run `make install` (infra/install.sh)")
+    server = Toxiproxy(binary, free_ports(1)[0])
+    yield server
+    server.stop()

@@ -3,7 +3,7 @@ Kafka probe, inbox consumers, the HTTP app and the runtime's `Service` record.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 
 from fastapi import APIRouter
 from sqlalchemy import Table
@@ -81,6 +81,7 @@ class ServiceKit:
         routers: Sequence[APIRouter],
         consumers: Sequence[InboxConsumer] = (),
         roles: Collection[str] = (),
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> Service:
         s = self.settings
         if "relay" in roles:
@@ -99,6 +100,8 @@ class ServiceKit:
         )
 
         async def close() -> None:
+            if on_close is not None:
+                await on_close()
             await self.engine.dispose()
 
         return Service(

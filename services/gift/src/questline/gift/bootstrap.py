@@ -30,8 +30,9 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
 
     return kit.service(
         title="Questline gift service",
-        description="The gift catalogue with its stock. Every stock change is published "
-        "as GiftStockChanged on gift.events.",
+        description="The gift catalogue with its stock, and the exchange records wallet "
+        "writes through POST /exchanges (one per reward, ever). Every stock change is "
+        "published as GiftStockChanged, every exchange as GiftExchanged, on gift.events.",
         routers=[http.router(uow, utc_now, new_id)],
         consumers=[],
         roles=roles,

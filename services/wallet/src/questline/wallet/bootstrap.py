@@ -12,6 +12,7 @@ from questline.service_kit.runtime import Service
 from questline.service_kit.settings import ServiceSettings
 from questline.wallet.adapters.inbound import events, http
 from questline.wallet.adapters.outbound import tables
+from questline.wallet.adapters.outbound.gift_client import HttpGiftCatalogue
 from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
 from questline.wallet.settings import WalletSettings
 
@@ -19,7 +20,17 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
 
 
 async def build(settings: ServiceSettings, roles: set[str]) -> Service:
+    assert isinstance(settings, WalletSettings)
     kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
+    gifts = HttpGiftCatalogue(
+        settings.gift_base_url,
+        connect_timeout_s=settings.gift_connect_timeout_s,
+        read_timeout_s=settings.gift_read_timeout_s,
+        max_concurrent_calls=settings.gift_max_concurrent_calls,
+        breaker_threshold=settings.gift_breaker_threshold,
+        breaker_cooldown_s=settings.gift_breaker_cooldown_s,
+        retry_after_s=settings.gift_retry_after_s,
+    )
 
     def uow(causation_id: str | None) -> SqlWalletUnitOfWork:
         return SqlWalletUnitOfWork(
@@ -44,9 +55,10 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     return kit.service(
         title="Questline wallet service",
         description="Each customer's wallet of rewards; the exchange command.",
-        routers=[http.router(uow)],
+        routers=[http.router(uow, gifts, gifts.state)],
         consumers=consumers,
         roles=roles,
+        on_close=gifts.close,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from questline.gift.application.ports import Clock, IdGenerator, UnitOfWork
+from questline.gift.application.ports import Clock, GiftView, IdGenerator, UnitOfWork
 from questline.gift.domain.errors import GiftNotFound
 from questline.gift.domain.gift import Gift
 
@@ -21,22 +21,28 @@ class AddStock:
     quantity: int
 
 
-async def add_gift(command: AddGift, uow: UnitOfWork, clock: Clock, new_id: IdGenerator) -> Gift:
+async def add_gift(
+    command: AddGift, uow: UnitOfWork, clock: Clock, new_id: IdGenerator
+) -> GiftView:
     async with uow:
         gift = Gift.add_to_catalogue(new_id(), command.name, command.stock, clock())
         await uow.gifts.add(gift)
         uow.publish(gift.events)
-        return gift
+        return GiftView(gift, exchanged_count=0)
 
 
-async def add_stock(command: AddStock, uow: UnitOfWork) -> Gift:
+async def add_stock(command: AddStock, uow: UnitOfWork) -> GiftView:
     async with uow:
-        # Locked: a concurrent restock (or, later, an exchange) waits instead of
-        # overwriting this one's stock with a stale number.
+        # Locked: a concurrent restock or exchange waits instead of overwriting this
+        # one's stock with a stale number.
         gift = await uow.gifts.get(command.gift_id, for_update=True)
         if gift is None:
             raise GiftNotFound(command.gift_id)
         gift.add_stock(command.quantity)
         await uow.gifts.save_stock(gift)
         uow.publish(gift.events)
-        return gift
+        # Read back in this transaction, under the row lock: no exchange of this gift
+        # can slip in between, so the counts answered agree with each other.
+        view = await uow.gifts.view(gift.id)
+        assert view is not None
+        return view

@@ -21,3 +21,17 @@ class InvalidStock(GiftError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
+
+
+class OutOfStock(GiftError):
+    """The gift has no item left to exchange; nothing was taken or recorded."""
+
+    def __init__(self, gift_id: str) -> None:
+        super().__init__(f"Gift '{gift_id}' is out of stock.")
+        self.gift_id = gift_id
+
+
+class ExchangeNotFound(GiftError):
+    def __init__(self, exchange_id: str) -> None:
+        super().__init__(f"No exchange with id '{exchange_id}'.")
+        self.exchange_id = exchange_id

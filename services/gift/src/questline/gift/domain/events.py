@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,5 +15,16 @@ class StockChanged:
     stock: int
 
 
-# One member today; the exchange step adds GiftExchanged here.
-GiftEvent = StockChanged
+@dataclass(frozen=True, slots=True)
+class GiftExchanged:
+    """One item of a gift went to a reward; `stock_left` is the stock right after it."""
+
+    exchange_id: str
+    reward_id: str
+    customer_id: str
+    gift_id: str
+    stock_left: int
+    exchanged_at: datetime
+
+
+GiftEvent = StockChanged | GiftExchanged

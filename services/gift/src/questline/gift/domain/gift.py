@@ -1,8 +1,10 @@
 """A gift of the catalogue and its stock: the one thing exchanges draw from.
 
 Every change of `stock` goes through `_set_stock`, which refuses to go below zero and
-records a `StockChanged`. The exchange step takes one item the same way, in the same
-transaction as its exchange record, on a row the repository loaded `for_update`.
+records a `StockChanged`. `stocked_total` counts every item the gift ever received
+(first stock and restocks) and never goes down, so invariant 4 can be checked at any
+time: stocked_total == stock + exchanges made. An exchange takes one item on a row the
+repository loaded `for_update`, in the same transaction as its exchange record.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from questline.gift.domain.errors import InvalidGiftName, InvalidStock
-from questline.gift.domain.events import GiftEvent, StockChanged
+from questline.gift.domain.errors import InvalidGiftName, InvalidStock, OutOfStock
+from questline.gift.domain.events import GiftEvent, GiftExchanged, StockChanged
+from questline.gift.domain.exchange import Exchange
 
 MAX_NAME_LENGTH = 200
 # Far above any real catalogue, and far below the 32-bit column: repeated restocks
@@ -25,6 +28,7 @@ class Gift:
     name: str
     stock: int
     created_at: datetime
+    stocked_total: int
     events: list[GiftEvent] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -32,11 +36,16 @@ class Gift:
         if not 1 <= len(self.name) <= MAX_NAME_LENGTH:
             raise InvalidGiftName()
         _check_stock(self.stock)
+        if self.stocked_total < self.stock:
+            raise InvalidStock(
+                f"A gift cannot hold more ({self.stock}) than it ever received "
+                f"({self.stocked_total})."
+            )
 
     @classmethod
     def add_to_catalogue(cls, gift_id: str, name: str, stock: int, now: datetime) -> Gift:
         """A new gift; read models learn it (and its first stock) from the event."""
-        gift = cls(gift_id, name, stock, now)
+        gift = cls(gift_id, name, stock, now, stocked_total=stock)
         gift._record_stock()
         return gift
 
@@ -45,6 +54,28 @@ class Gift:
         if quantity < 1:
             raise InvalidStock(f"Add at least one item to the stock, not {quantity}.")
         self._set_stock(self.stock + quantity)
+        self.stocked_total += quantity
+
+    def exchange(
+        self, exchange_id: str, reward_id: str, customer_id: str, now: datetime
+    ) -> Exchange:
+        """One item for a reward. The caller makes sure the reward has no exchange yet;
+        the gift makes sure there is an item to give."""
+        if self.stock < 1:
+            raise OutOfStock(self.id)
+        exchange = Exchange(exchange_id, reward_id, customer_id, self.id, self.stock - 1, now)
+        self.events.append(
+            GiftExchanged(
+                exchange.id,
+                exchange.reward_id,
+                exchange.customer_id,
+                exchange.gift_id,
+                exchange.stock_left,
+                exchange.exchanged_at,
+            )
+        )
+        self._set_stock(exchange.stock_left)
+        return exchange
 
     def _set_stock(self, stock: int) -> None:
         _check_stock(stock)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -35,5 +36,26 @@ class UnitOfWork(Protocol):
     def publish(self, events: Sequence[WalletEvent]) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class GiftExchange:
+    """What gift recorded: the exchange made for a reward (now, or earlier)."""
+
+    exchange_id: str
+    gift_id: str
+    exchanged_at: datetime
+
+
+class GiftCatalogue(Protocol):
+    async def exchange(self, reward_id: str, customer_id: str, gift_id: str) -> GiftExchange:
+        """Take one unit of the gift for the reward; idempotent per reward.
+
+        Raises GiftNotFound, OutOfStock, or GiftShopUnavailable (no answer, failure,
+        circuit open)."""
+        ...
+
+
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -3,27 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from questline.gift.adapters.inbound.schemas import AddGiftRequest, AddStockRequest, GiftResponse
+from questline.gift.adapters.inbound.schemas import (
+    AddGiftRequest,
+    AddStockRequest,
+    ExchangeList,
+    ExchangeRequest,
+    ExchangeResponse,
+    GiftResponse,
+)
 from questline.gift.adapters.outbound.uow import SqlGiftUnitOfWork
 from questline.gift.application import catalogue, queries
+from questline.gift.application.exchange_gift import ExchangeGift, exchange_gift
 from questline.gift.application.ports import Clock, IdGenerator
 from questline.gift.domain import errors
 from questline.service_kit.caller import CallerDep
 from questline.service_kit.http import request_id
-from questline.service_kit.ids import IdPath
+from questline.service_kit.ids import ID_PATTERN, IdPath
 from questline.service_kit.logs import log_context
 from questline.service_kit.problems import Problem
 
 UowFactory = Callable[[str | None], SqlGiftUnitOfWork]
 
+# Wallet's gift client dispatches on these two `type`s: change them only together.
+PROBLEMS = "https://questline.dev/problems/"
+GIFT_NOT_FOUND = PROBLEMS + "gift-not-found"
+OUT_OF_STOCK = PROBLEMS + "out-of-stock"
+
+CustomerIdFilter = Annotated[
+    str | None, Query(alias="customerId", min_length=1, max_length=64, pattern=ID_PATTERN)
+]
+RewardIdFilter = Annotated[str | None, Query(alias="rewardId", min_length=1, max_length=64)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
 
 def _problem(error: errors.GiftError) -> Problem:
     match error:
         case errors.GiftNotFound():
-            return Problem(404, "Gift not found", str(error), giftId=error.gift_id)
+            return Problem(
+                404, "Gift not found", str(error), type_=GIFT_NOT_FOUND, giftId=error.gift_id
+            )
+        case errors.OutOfStock():
+            return Problem(
+                409, "Out of stock", str(error), type_=OUT_OF_STOCK, giftId=error.gift_id
+            )
+        case errors.ExchangeNotFound():
+            return Problem(404, "Exchange not found", str(error))
         case errors.InvalidStock():
             return Problem(422, "Invalid stock", str(error))
         case errors.InvalidGiftName():
@@ -32,6 +60,13 @@ def _problem(error: errors.GiftError) -> Problem:
 
 
 def router(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
+    api = APIRouter()
+    api.include_router(_catalogue(uow, clock, new_id))
+    api.include_router(_exchanges(uow, clock, new_id))
+    return api
+
+
+def _catalogue(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
     api = APIRouter(tags=["gifts"])
 
     @api.get(
@@ -61,11 +96,11 @@ def router(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
         command = catalogue.AddGift(body.name, body.stock)
         with log_context(causationid=request_id(request)):
             try:
-                gift = await catalogue.add_gift(command, uow(request_id(request)), clock, new_id)
+                added = await catalogue.add_gift(command, uow(request_id(request)), clock, new_id)
             except errors.GiftError as error:
                 raise _problem(error) from error
-        response.headers["Location"] = f"/gifts/{gift.id}"
-        return GiftResponse.of(gift)
+        response.headers["Location"] = f"/gifts/{added.gift.id}"
+        return GiftResponse.of(added)
 
     @api.post(
         "/gifts/{gift_id}/stock",
@@ -78,9 +113,80 @@ def router(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
         command = catalogue.AddStock(gift_id, body.quantity)
         with log_context(correlationid=gift_id, causationid=request_id(request)):
             try:
-                gift = await catalogue.add_stock(command, uow(request_id(request)))
+                restocked = await catalogue.add_stock(command, uow(request_id(request)))
             except errors.GiftError as error:
                 raise _problem(error) from error
-        return GiftResponse.of(gift)
+        return GiftResponse.of(restocked)
+
+    return api
+
+
+def _exchanges(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
+    api = APIRouter(tags=["exchanges"])
+
+    @api.post(
+        "/exchanges",
+        status_code=201,
+        response_model=ExchangeResponse,
+        summary="Give one item of a gift for a reward (internal: wallet only)",
+        description="Idempotent per reward: if the reward was exchanged already, answers "
+        "200 with that exchange (whatever gift is asked now) and `Idempotent-Replayed: "
+        "true`, and takes nothing from stock.",
+        responses={
+            200: {
+                "model": ExchangeResponse,
+                "description": "The reward was exchanged already: that exchange, unchanged",
+            },
+            404: {"description": f"Unknown gift (problem type {GIFT_NOT_FOUND})"},
+            409: {"description": f"No stock left (problem type {OUT_OF_STOCK})"},
+        },
+    )
+    async def post_exchange(
+        body: ExchangeRequest, request: Request, response: Response, caller: CallerDep
+    ) -> ExchangeResponse:
+        command = ExchangeGift(body.reward_id, body.customer_id, body.gift_id)
+        # The reward id is the exchange chain's correlation id, in every service.
+        with log_context(correlationid=body.reward_id, causationid=request_id(request)):
+            try:
+                result = await exchange_gift(command, uow(request_id(request)), clock, new_id)
+            except errors.GiftError as error:
+                raise _problem(error) from error
+        if result.replayed:
+            response.status_code = 200
+            response.headers["Idempotent-Replayed"] = "true"
+        response.headers["Location"] = f"/exchanges/{result.exchange.id}"
+        return ExchangeResponse.of(result.exchange)
+
+    @api.get("/exchanges/{exchange_id}", response_model=ExchangeResponse, summary="One exchange")
+    async def get_exchange(exchange_id: IdPath, caller: CallerDep) -> ExchangeResponse:
+        try:
+            exchange = await queries.get_exchange(exchange_id, uow(None))
+        except errors.GiftError as error:
+            raise _problem(error) from error
+        if not caller.may_act_for(exchange.customer_id):
+            raise _problem(errors.ExchangeNotFound(exchange_id))
+        return ExchangeResponse.of(exchange)
+
+    @api.get(
+        "/exchanges",
+        response_model=ExchangeList,
+        summary="Exchanges of a customer or of a reward, newest first (operators)",
+    )
+    async def list_exchanges(
+        caller: CallerDep,
+        customer_id: CustomerIdFilter = None,
+        reward_id: RewardIdFilter = None,
+        limit: Limit = 100,
+    ) -> ExchangeList:
+        if customer_id is None and reward_id is None:
+            raise Problem(422, "Invalid request", "Filter by customerId or rewardId.")
+        if customer_id is not None and not caller.may_act_for(customer_id):
+            raise Problem(403, "Forbidden", "You may only read your own exchanges.")
+        found = await queries.list_exchanges(
+            uow(None), customer_id=customer_id, reward_id=reward_id, limit=limit
+        )
+        return ExchangeList(
+            items=[ExchangeResponse.of(x) for x in found if caller.may_act_for(x.customer_id)]
+        )
 
     return api

@@ -1,4 +1,4 @@
-"""The gift unit of work: the repository on one connection, and domain events turned
+"""The gift unit of work: the repositories on one connection, and domain events turned
 into contract events for the outbox."""
 
 from __future__ import annotations
@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from questline.contracts import events as contract
-from questline.gift.adapters.outbound.repositories import SqlGiftRepository
-from questline.gift.domain.events import GiftEvent, StockChanged
+from questline.gift.adapters.outbound.repositories import (
+    SqlExchangeRepository,
+    SqlGiftRepository,
+)
+from questline.gift.domain.events import GiftEvent, GiftExchanged, StockChanged
 from questline.service_kit.uow import SqlUnitOfWork
 
 
@@ -19,13 +22,24 @@ def to_contract(event: GiftEvent) -> contract.EventData:
             return contract.GiftStockChanged(
                 gift_id=event.gift_id, name=event.name, stock=event.stock
             )
+        case GiftExchanged():
+            return contract.GiftExchanged(
+                exchange_id=event.exchange_id,
+                reward_id=event.reward_id,
+                customer_id=event.customer_id,
+                gift_id=event.gift_id,
+                stock_left=event.stock_left,
+                exchanged_at=event.exchanged_at,
+            )
 
 
 class SqlGiftUnitOfWork(SqlUnitOfWork):
     gifts: SqlGiftRepository
+    exchanges: SqlExchangeRepository
 
     def _bind(self, conn: AsyncConnection) -> None:
         self.gifts = SqlGiftRepository(conn)
+        self.exchanges = SqlExchangeRepository(conn)
 
     def publish(self, events: Sequence[GiftEvent]) -> None:
         self.stage(to_contract(e) for e in events)

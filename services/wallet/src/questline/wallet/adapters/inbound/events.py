@@ -7,16 +7,17 @@ from collections.abc import Callable, Sequence
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from questline.contracts import events as contract
-from questline.contracts.topics import REWARD_EVENTS
+from questline.contracts.topics import GIFT_EVENTS, REWARD_EVENTS
 from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.inbox import Apply
 from questline.service_kit.logs import log_context
 from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
 from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
+from questline.wallet.application.heal_exchange import HealExchange, heal_exchange
 from questline.wallet.application.ports import Clock
 
-TOPICS = (REWARD_EVENTS,)
-HANDLED_TYPES = (contract.RewardIssued.TYPE,)
+TOPICS = (REWARD_EVENTS, GIFT_EVENTS)
+HANDLED_TYPES = (contract.RewardIssued.TYPE, contract.GiftExchanged.TYPE)
 
 
 def make_apply(
@@ -32,5 +33,10 @@ def make_apply(
                         data.reward_id, data.customer_id, data.mission_id, data.points
                     )
                     await deposit_reward(command, uow_on(conn, event.id), clock)
+                elif isinstance(data, contract.GiftExchanged):
+                    heal = HealExchange(
+                        data.reward_id, data.gift_id, data.exchange_id, data.exchanged_at
+                    )
+                    await heal_exchange(heal, uow_on(conn, event.id))
 
     return apply

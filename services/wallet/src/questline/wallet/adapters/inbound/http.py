@@ -1,22 +1,76 @@
-"""HTTP routes of the wallet service."""
+"""HTTP routes of the wallet service; domain errors become problem+json here, once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic.alias_generators import to_camel
 
 from questline.service_kit.caller import CallerDep
-from questline.service_kit.ids import CustomerIdPath
+from questline.service_kit.http import request_id
+from questline.service_kit.ids import CustomerIdPath, IdPath
+from questline.service_kit.logs import log_context
 from questline.service_kit.problems import Problem
-from questline.wallet.adapters.inbound.schemas import WalletResponse
+from questline.wallet.adapters.inbound.schemas import WalletResponse, WalletRewardResponse
 from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
 from questline.wallet.application import queries
+from questline.wallet.application.exchange_reward import ExchangeReward, exchange_reward
+from questline.wallet.application.ports import GiftCatalogue
+from questline.wallet.domain import errors
 
 UowFactory = Callable[[str | None], SqlWalletUnitOfWork]
+PROBLEMS = "https://questline.dev/problems/"
 
 
-def router(uow: UowFactory) -> APIRouter:
+class ExchangeRequest(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    gift_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _problem(error: errors.WalletError) -> Problem:
+    match error:
+        case errors.RewardNotInWallet():
+            return Problem(404, "Reward not found", str(error), type_=PROBLEMS + "reward-not-found")
+        case errors.GiftNotFound():
+            return Problem(404, "Gift not found", str(error), type_=PROBLEMS + "gift-not-found")
+        case errors.RewardAlreadyExchanged():
+            return Problem(
+                409,
+                "Reward already exchanged",
+                str(error),
+                type_=PROBLEMS + "already-exchanged",
+                giftId=error.gift_id,
+            )
+        case errors.OutOfStock():
+            return Problem(
+                409,
+                "Out of stock",
+                f"Sorry, '{error.gift_id}' is out of stock. "
+                "Your reward is still available for another gift.",
+                type_=PROBLEMS + "out-of-stock",
+                giftId=error.gift_id,
+            )
+        case errors.GiftShopUnavailable():
+            seconds = error.retry_after_s
+            return Problem(
+                503,
+                "Gift shop busy",
+                f"The gift shop is busy right now. Your reward is safe and still available: "
+                f"please try again in {seconds} seconds.",
+                type_=PROBLEMS + "gift-shop-busy",
+                headers={"Retry-After": str(seconds)},
+                retryAfterSeconds=seconds,
+            )
+    return Problem(422, "Wallet rule broken", str(error))
+
+
+def router(
+    uow: UowFactory, gifts: GiftCatalogue, breaker_state: Callable[[], Awaitable[dict[str, Any]]]
+) -> APIRouter:
     api = APIRouter(tags=["wallets"])
 
     @api.get(
@@ -28,5 +82,36 @@ def router(uow: UowFactory) -> APIRouter:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own wallet.")
         return WalletResponse.of(await queries.wallet_of(customer_id, uow(None)))
+
+    @api.post(
+        "/wallets/{customer_id}/rewards/{reward_id}/exchange",
+        response_model=WalletRewardResponse,
+        summary="Exchange a reward for a gift (synchronous; 503 + Retry-After when "
+        "the gift shop is down or its circuit is open: the reward stays)",
+    )
+    async def exchange(
+        customer_id: CustomerIdPath,
+        reward_id: IdPath,
+        body: ExchangeRequest,
+        request: Request,
+        caller: CallerDep,
+    ) -> WalletRewardResponse:
+        if not caller.may_act_for(customer_id):
+            raise Problem(403, "Forbidden", "You may only exchange your own rewards.")
+        command = ExchangeReward(customer_id, reward_id, body.gift_id)
+        with log_context(correlationid=reward_id, causationid=request_id(request)):
+            try:
+                entry = await exchange_reward(command, lambda: uow(request_id(request)), gifts)
+            except errors.WalletError as error:
+                raise _problem(error) from error
+        return WalletRewardResponse.of(entry)
+
+    @api.get(
+        "/admin/circuit-breakers",
+        tags=["platform"],
+        summary="State of the circuit breaker on the call to gift",
+    )
+    async def circuit_breakers() -> list[dict[str, Any]]:
+        return [await breaker_state()]
 
     return api

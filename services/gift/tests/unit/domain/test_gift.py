@@ -1,4 +1,5 @@
-"""The Gift aggregate: a catalogue entry whose stock never goes below zero."""
+"""The Gift aggregate: a catalogue entry whose stock never goes below zero, and which
+remembers every item it ever received."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ def test_a_new_gift_announces_its_first_stock() -> None:
 
     assert (gift.id, gift.name, gift.stock, gift.created_at) == ("gift-1", "Golden mount", 5, NOW)
     assert gift.events == [StockChanged("gift-1", "Golden mount", 5)]
+
+
+def test_a_new_gift_has_received_its_first_stock_in_total() -> None:
+    assert a_gift(stock=5).stocked_total == 5
 
 
 def test_a_gift_may_join_the_catalogue_with_no_stock_yet() -> None:
@@ -49,7 +54,7 @@ def test_adding_stock_raises_the_stock_and_announces_the_new_stock() -> None:
 
     gift.add_stock(3)
 
-    assert gift.stock == 8
+    assert (gift.stock, gift.stocked_total) == (8, 8)
     assert gift.events == [StockChanged("gift-1", "Golden mount", 8)]
 
 
@@ -61,7 +66,7 @@ def test_adding_less_than_one_item_is_refused_and_changes_nothing(quantity: int)
     with pytest.raises(InvalidStock):
         gift.add_stock(quantity)
 
-    assert gift.stock == 5
+    assert (gift.stock, gift.stocked_total) == (5, 5)
     assert gift.events == []
 
 
@@ -72,9 +77,14 @@ def test_a_stock_beyond_the_catalogue_limit_is_refused_and_changes_nothing() -> 
     with pytest.raises(InvalidStock):
         gift.add_stock(1)
 
-    assert gift.stock == MAX_STOCK
+    assert (gift.stock, gift.stocked_total) == (MAX_STOCK, MAX_STOCK)
     assert gift.events == []
 
 
 def test_a_gift_loaded_from_storage_has_nothing_to_announce() -> None:
-    assert Gift("gift-1", "Golden mount", 5, NOW).events == []
+    assert Gift("gift-1", "Golden mount", 5, NOW, stocked_total=7).events == []
+
+
+def test_a_gift_cannot_hold_more_than_it_ever_received() -> None:
+    with pytest.raises(InvalidStock):
+        Gift("gift-1", "Golden mount", 5, NOW, stocked_total=4)
