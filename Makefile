@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 
-.PHONY: install run test lint format unit integration e2e contracts clean help
+.PHONY: install install-test run test lint format unit integration e2e contracts clean help
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
@@ -14,10 +14,13 @@ help:
 install:
 	@bash infra/install.sh
 
+install-test:
+	@bash infra/install.sh --test
+
 run: install
 	@$(PY) -m questline.devstack run
 
-test: install lint
+test: install-test lint
 	@$(PY) -m pytest
 
 lint:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Questline needs and is missing; fast when everything is there.
-# Prerequisites on the machine: Python 3.11, Java 17+, Maven, (Node 20 later).
+# Prerequisites on the machine: Python 3.11, Java 17+, Maven, (Node 20 later);
+# for `--test` (make test) also Go, to build Toxiproxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never   # uv must use the machine's Python, never fetch one
@@ -36,8 +37,9 @@ fi
 .venv/bin/python -m questline.devstack fetch
 
 # Toxiproxy (fault injection in the tests), built from the Go module proxy (once).
+# Only `make test` asks for it (--test): running Questline needs no Go.
 TOXIPROXY=.cache/toxiproxy/toxiproxy-server
-if [ ! -x "$TOXIPROXY" ]; then
+if [ "${1:-}" = "--test" ] && [ ! -x "$TOXIPROXY" ]; then
   command -v go >/dev/null || { say "Go is required to build Toxiproxy for the tests"; exit 1; }
   say "building Toxiproxy v2.12.0 (once, ~40 s)"
   mkdir -p .cache/toxiproxy
