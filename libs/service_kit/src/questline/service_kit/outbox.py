@@ -64,15 +64,19 @@ class OutboxWriter:
         self._insert = insert(table)
 
     async def add(
-        self, conn: AsyncConnection, events: Iterable[EventData], causation_id: str | None
+        self, conn: AsyncConnection, events: Iterable[tuple[EventData, str | None]]
     ) -> list[OutgoingRecord]:
-        records = [to_record(e, self._source, causation_id) for e in events]
-        for r in records:  # one line per fact, joinable across services by correlationid
+        """Insert (event, causation id) pairs: one statement however many events."""
+        records = []
+        for event, causation_id in events:
+            record = to_record(event, self._source, causation_id)
+            records.append(record)
+            # One line per fact, joinable across services by correlationid.
             log.info(
                 "event_recorded",
-                type=r.headers["ce_type"],
-                event_id=r.event_id,
-                correlationid=r.headers["ce_correlationid"],
+                type=record.headers["ce_type"],
+                event_id=record.event_id,
+                correlationid=record.headers["ce_correlationid"],
                 causationid=causation_id,
             )
         if records:

@@ -35,7 +35,7 @@ class SqlUnitOfWork:
         self._outbox = outbox
         self._after_commit = after_commit
         self._transaction: AbstractAsyncContextManager[AsyncConnection] | None = None
-        self._staged: list[EventData] = []
+        self._staged: list[tuple[EventData, str | None]] = []
         self.causation_id = causation_id
         self.conn: AsyncConnection
         if connection is not None:
@@ -45,8 +45,11 @@ class SqlUnitOfWork:
     def _bind(self, conn: AsyncConnection) -> None:
         """Subclasses create their repositories on `conn` here."""
 
-    def stage(self, events: Iterable[EventData]) -> None:
-        self._staged.extend(events)
+    def stage(self, events: Iterable[EventData], causation_id: str | None = None) -> None:
+        """Events to write to the outbox at commit, caused by `causation_id` (default: the
+        unit of work's own; a batch passes each event's cause)."""
+        cause = causation_id or self.causation_id
+        self._staged.extend((event, cause) for event in events)
 
     async def __aenter__(self) -> Self:
         if self._engine is not None:
@@ -64,7 +67,7 @@ class SqlUnitOfWork:
         published = False
         try:
             if exc is None and self._staged:
-                await self._outbox.add(self.conn, self._staged, self.causation_id)
+                await self._outbox.add(self.conn, self._staged)
                 published = True
         except BaseException as error:
             if self._transaction is not None:

@@ -70,6 +70,14 @@ class FakeAchievementRepository:
     async def save_reward_link(self, achievement: Achievement) -> None:
         self.rows[achievement.id].reward_id = achievement.reward_id
 
+    async def get_many_for_update(self, ids: Sequence[str]) -> dict[str, Achievement]:
+        found = {i: await self.get(i) for i in ids}
+        return {i: a for i, a in found.items() if a is not None}
+
+    async def save_reward_links(self, batch: Sequence[Achievement]) -> None:
+        for achievement in batch:
+            await self.save_reward_link(achievement)
+
 
 class FakeUnitOfWork:
     def __init__(self) -> None:
@@ -80,6 +88,7 @@ class FakeUnitOfWork:
         )
         self.achievements = FakeAchievementRepository()
         self.published: list[MissionEvent] = []
+        self.causes: list[str | None] = []
         self.commits = 0
         self._staged: list[MissionEvent] = []
 
@@ -98,8 +107,9 @@ class FakeUnitOfWork:
             self.commits += 1
         self._staged = []
 
-    def publish(self, events: Sequence[MissionEvent]) -> None:
+    def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
         self._staged += events
+        self.causes += [causation_id] * len(events)
 
 
 @pytest.fixture

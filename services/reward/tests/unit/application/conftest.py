@@ -27,6 +27,9 @@ class FakeRewardRepository:
         self.rows[reward.id] = reward
         return True
 
+    async def add_many(self, batch: Sequence[Reward]) -> set[str]:
+        return {r.mission_id for r in batch if await self.add(r)}
+
     async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None:
         found = self.rows.get(reward_id)
         return None if found is None else Reward(**{**vars(found), "events": []})
@@ -42,6 +45,7 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.rewards = FakeRewardRepository()
         self.published: list[RewardEvent] = []
+        self.causes: list[str | None] = []
         self._staged: list[RewardEvent] = []
 
     async def __aenter__(self) -> Self:
@@ -58,8 +62,9 @@ class FakeUnitOfWork:
             self.published += self._staged
         self._staged = []
 
-    def publish(self, events: Sequence[RewardEvent]) -> None:
+    def publish(self, events: Sequence[RewardEvent], causation_id: str | None = None) -> None:
         self._staged += events
+        self.causes += [causation_id] * len(events)
 
 
 @pytest.fixture

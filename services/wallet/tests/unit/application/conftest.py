@@ -26,6 +26,9 @@ class FakeWalletRepository:
         self.rows[entry.reward_id] = entry
         return True
 
+    async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
+        return {e.reward_id for e in entries if await self.add(e)}
+
     async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None:
         return self.rows.get(reward_id)
 
@@ -40,6 +43,7 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.wallet = FakeWalletRepository()
         self.published: list[WalletEvent] = []
+        self.causes: list[str | None] = []
         self._staged: list[WalletEvent] = []
 
     async def __aenter__(self) -> Self:
@@ -56,8 +60,9 @@ class FakeUnitOfWork:
             self.published += self._staged
         self._staged = []
 
-    def publish(self, events: Sequence[WalletEvent]) -> None:
+    def publish(self, events: Sequence[WalletEvent], causation_id: str | None = None) -> None:
         self._staged += events
+        self.causes += [causation_id] * len(events)
 
 
 @pytest.fixture

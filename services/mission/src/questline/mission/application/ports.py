@@ -36,6 +36,11 @@ class AchievementRepository(Protocol):
 
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]: ...
     async def save_reward_link(self, achievement: Achievement) -> None: ...
+    async def get_many_for_update(self, ids: Sequence[str]) -> dict[str, Achievement]:
+        """The achievements with these ids, locked (in id order) for this transaction."""
+        ...
+
+    async def save_reward_links(self, achievements: Sequence[Achievement]) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -53,7 +58,10 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-    def publish(self, events: Sequence[MissionEvent]) -> None: ...
+    def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
+        """Stage events for the outbox; `causation_id` overrides the unit's own cause
+        (a batch of events, each the cause of what it leads to)."""
+        ...
 
 
 class Clock(Protocol):

@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from questline.contracts import events as contract
 from questline.contracts.topics import REWARD_EVENTS
 from questline.mission.adapters.outbound.uow import SqlMissionUnitOfWork
-from questline.mission.application.link_reward import LinkReward, link_reward
+from questline.mission.application.link_reward import LinkReward, link_rewards
 from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.inbox import Apply
-from questline.service_kit.logs import log_context
 
 TOPICS = (REWARD_EVENTS,)
 HANDLED_TYPES = (contract.RewardIssued.TYPE,)
@@ -22,12 +21,12 @@ def make_apply(
     uow_on: Callable[[AsyncConnection, str], SqlMissionUnitOfWork],
 ) -> Apply:
     async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
-        for event in events:
-            with log_context(correlationid=event.correlation_id, causationid=event.id):
-                data = event.data
-                if isinstance(data, contract.RewardIssued):
-                    await link_reward(
-                        LinkReward(data.mission_id, data.reward_id), uow_on(conn, event.id)
-                    )
+        issued = [
+            (LinkReward(e.data.mission_id, e.data.reward_id), e.id)
+            for e in events
+            if isinstance(e.data, contract.RewardIssued)
+        ]
+        if issued:
+            await link_rewards(issued, uow_on(conn, events[0].id))
 
     return apply

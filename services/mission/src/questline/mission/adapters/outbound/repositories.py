@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -122,6 +122,24 @@ class SqlAchievementRepository:
             .limit(limit)
         )
         return [_achievement(r) for r in rows]
+
+    async def get_many_for_update(self, ids: Sequence[str]) -> dict[str, Achievement]:
+        rows = await self._conn.execute(
+            select(achievements)
+            .where(achievements.c.id.in_(sorted(set(ids))))
+            .order_by(achievements.c.id)  # one lock order: concurrent batches never deadlock
+            .with_for_update()
+        )
+        return {r.id: _achievement(r) for r in rows}
+
+    async def save_reward_links(self, batch: Sequence[Achievement]) -> None:
+        if batch:
+            await self._conn.execute(
+                update(achievements)
+                .where(achievements.c.id == bindparam("achievement_id"))
+                .values(reward_id=bindparam("linked_reward_id")),
+                [{"achievement_id": a.id, "linked_reward_id": a.reward_id} for a in batch],
+            )
 
     async def save_reward_link(self, achievement: Achievement) -> None:
         await self._conn.execute(

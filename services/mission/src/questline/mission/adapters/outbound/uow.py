@@ -43,5 +43,5 @@ class SqlMissionUnitOfWork(SqlUnitOfWork):
         self.missions = SqlMissionDefinitionRepository(conn)
         self.achievements = SqlAchievementRepository(conn)
 
-    def publish(self, events: Sequence[MissionEvent]) -> None:
-        self.stage(to_contract(e) for e in events)
+    def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
+        self.stage((to_contract(e) for e in events), causation_id)

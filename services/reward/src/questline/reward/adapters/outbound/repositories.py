@@ -46,6 +46,29 @@ class SqlRewardRepository:
         )
         return result.first() is not None
 
+    async def add_many(self, batch: Sequence[Reward]) -> set[str]:
+        if not batch:
+            return set()
+        result = await self._conn.execute(
+            insert(rewards)
+            .values(
+                [
+                    {
+                        "id": r.id,
+                        "mission_id": r.mission_id,
+                        "customer_id": r.customer_id,
+                        "points": r.points,
+                        "status": r.status.value,
+                        "issued_at": r.issued_at,
+                    }
+                    for r in batch
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["mission_id"])
+            .returning(rewards.c.mission_id)
+        )
+        return set(result.scalars())
+
     async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None:
         stmt = select(rewards).where(rewards.c.id == reward_id)
         if for_update:

@@ -37,5 +37,5 @@ class SqlRewardUnitOfWork(SqlUnitOfWork):
     def _bind(self, conn: AsyncConnection) -> None:
         self.rewards = SqlRewardRepository(conn)
 
-    def publish(self, events: Sequence[RewardEvent]) -> None:
-        self.stage(to_contract(e) for e in events)
+    def publish(self, events: Sequence[RewardEvent], causation_id: str | None = None) -> None:
+        self.stage((to_contract(e) for e in events), causation_id)

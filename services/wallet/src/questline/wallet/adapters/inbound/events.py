@@ -12,7 +12,7 @@ from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.inbox import Apply
 from questline.service_kit.logs import log_context
 from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
-from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
+from questline.wallet.application.deposit_reward import DepositReward, deposit_rewards
 from questline.wallet.application.heal_exchange import HealExchange, heal_exchange
 from questline.wallet.application.ports import Clock
 
@@ -25,15 +25,23 @@ def make_apply(
     clock: Clock,
 ) -> Apply:
     async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
+        # The hot path, every issued reward of the batch at once.
+        issued = [
+            (
+                DepositReward(
+                    e.data.reward_id, e.data.customer_id, e.data.mission_id, e.data.points
+                ),
+                e.id,
+            )
+            for e in events
+            if isinstance(e.data, contract.RewardIssued)
+        ]
+        if issued:
+            await deposit_rewards(issued, uow_on(conn, events[0].id), clock)
         for event in events:
             with log_context(correlationid=event.correlation_id, causationid=event.id):
                 data = event.data
-                if isinstance(data, contract.RewardIssued):
-                    command = DepositReward(
-                        data.reward_id, data.customer_id, data.mission_id, data.points
-                    )
-                    await deposit_reward(command, uow_on(conn, event.id), clock)
-                elif isinstance(data, contract.GiftExchanged):
+                if isinstance(data, contract.GiftExchanged):
                     heal = HealExchange(
                         data.reward_id, data.gift_id, data.exchange_id, data.exchanged_at
                     )

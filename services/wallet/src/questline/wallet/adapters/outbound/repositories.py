@@ -47,6 +47,29 @@ class SqlWalletRepository:
         )
         return result.first() is not None
 
+    async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
+        if not entries:
+            return set()
+        result = await self._conn.execute(
+            insert(t)
+            .values(
+                [
+                    {
+                        "reward_id": e.reward_id,
+                        "customer_id": e.customer_id,
+                        "mission_id": e.mission_id,
+                        "points": e.points,
+                        "status": e.status.value,
+                        "deposited_at": e.deposited_at,
+                    }
+                    for e in entries
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["reward_id"])
+            .returning(t.c.reward_id)
+        )
+        return set(result.scalars())
+
     async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None:
         stmt = select(t).where(t.c.reward_id == reward_id)
         if for_update:

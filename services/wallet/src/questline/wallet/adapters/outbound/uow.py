@@ -38,5 +38,5 @@ class SqlWalletUnitOfWork(SqlUnitOfWork):
     def _bind(self, conn: AsyncConnection) -> None:
         self.wallet = SqlWalletRepository(conn)
 
-    def publish(self, events: Sequence[WalletEvent]) -> None:
-        self.stage(to_contract(e) for e in events)
+    def publish(self, events: Sequence[WalletEvent], causation_id: str | None = None) -> None:
+        self.stage((to_contract(e) for e in events), causation_id)
