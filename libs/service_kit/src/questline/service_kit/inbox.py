@@ -77,6 +77,8 @@ class InboxConsumer:
         self._batch_size = batch_size
         self._linger = linger_seconds
         self._after_commit = after_commit
+        # Prepared once and run as executemany, so its compiled form is cached.
+        self._record = insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
         # librdkafka handles are thread-safe, but one thread keeps poll/commit/close ordered.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"consumer-{group_id}")
 
@@ -202,13 +204,11 @@ class InboxConsumer:
     async def _apply_batch(self, events: Sequence[IncomingEvent]) -> None:
         unique = list({e.id: e for e in events}.values())
         async with self._engine.begin() as conn:
-            stmt = (
-                insert(self._inbox)
-                .values([{"event_id": e.id, "event_type": e.type} for e in unique])
-                .on_conflict_do_nothing()
-                .returning(self._inbox.c.event_id)
+            result = await conn.execute(
+                self._record,
+                [{"event_id": e.id, "event_type": e.type} for e in unique],
             )
-            fresh_ids = set((await conn.execute(stmt)).scalars())
+            fresh_ids = set(result.scalars())
             fresh = [e for e in unique if e.id in fresh_ids]
             if fresh:
                 await self._apply(conn, fresh)

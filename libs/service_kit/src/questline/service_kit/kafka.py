@@ -39,7 +39,9 @@ def producer(bootstrap: str, client_id: str) -> Producer:
     )
 
 
-def consumer(bootstrap: str, group_id: str, client_id: str, session_timeout_ms: int) -> Consumer:
+def consumer(
+    bootstrap: str, group_id: str, client_id: str, session_timeout_ms: int, fetch_wait_ms: int = 10
+) -> Consumer:
     # Offsets are committed by hand, after the database transaction committed.
     return Consumer(
         {
@@ -51,7 +53,7 @@ def consumer(bootstrap: str, group_id: str, client_id: str, session_timeout_ms: 
             "session.timeout.ms": session_timeout_ms,
             "heartbeat.interval.ms": max(1000, session_timeout_ms // 5),
             "partition.assignment.strategy": "cooperative-sticky",
-            "fetch.wait.max.ms": 50,
+            "fetch.wait.max.ms": fetch_wait_ms,
             "error_cb": _log_error,
             "logger": _librdkafka,
         }

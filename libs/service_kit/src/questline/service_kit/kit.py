@@ -62,6 +62,7 @@ class ServiceKit:
                 group,
                 f"{s.service}-{s.instance_id}",
                 s.consumer_session_timeout_ms,
+                s.consumer_fetch_wait_ms,
             ),
             dlq_producer=kafka.producer(s.kafka_bootstrap_servers, f"{s.service}-dlq"),
             topics=topics,

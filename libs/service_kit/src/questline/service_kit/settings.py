@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
     consumer_linger_ms: int = Field(default=2, ge=0)
     consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
+    # How long the broker may hold a fetch when there is nothing new: the price of an
+    # idle consumer versus the delay a new event may wait.
+    consumer_fetch_wait_ms: int = Field(default=10, ge=1, le=500)
     # Empty: questline.<service>. Replicas of one service share the group (and the work).
     consumer_group: str = ""
     # Test hook for the crash-between-publish-and-mark scenario: the relay process exits

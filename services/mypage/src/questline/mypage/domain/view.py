@@ -117,10 +117,12 @@ class MyPage:
 
     # --- storage shape (plain JSON-able dicts) --------------------------------------
     def to_document(self) -> dict[str, Any]:
+        # vars(), not asdict(): entries hold only scalars, and asdict's deep copy was the
+        # read model's top cost. The result is serialised at once, never kept.
         return {
-            "missions": {k: asdict(v) for k, v in self.missions.items()},
-            "rewards": {k: asdict(v) for k, v in self.rewards.items()},
-            "wallet": {k: asdict(v) for k, v in self.wallet.items()},
+            "missions": {k: vars(v) for k, v in self.missions.items()},
+            "rewards": {k: vars(v) for k, v in self.rewards.items()},
+            "wallet": {k: vars(v) for k, v in self.wallet.items()},
         }
 
     @classmethod

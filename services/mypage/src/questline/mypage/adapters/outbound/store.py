@@ -22,6 +22,10 @@ _upsert = _upsert.on_conflict_do_update(
 )
 
 
+# Prepared once, run as executemany: the compiled form is cached whatever the batch size.
+_claim = insert(t).values(updated_at=func.now()).on_conflict_do_nothing()
+
+
 class SqlMyPageStore:
     """Bound to the consumer's transaction for writes; reads use the engine."""
 
@@ -35,14 +39,8 @@ class SqlMyPageStore:
         # FOR UPDATE locks only rows that exist: claim a row for a new customer first, so
         # two replicas folding a new customer's first events queue instead of overwriting.
         await self._conn.execute(
-            insert(t)
-            .values(
-                [
-                    {"customer_id": c, "document": {}, "version": 0, "updated_at": func.now()}
-                    for c in ids
-                ]
-            )
-            .on_conflict_do_nothing()
+            _claim,
+            [{"customer_id": c, "document": {}, "version": 0} for c in ids],
         )
         rows = await self._conn.execute(
             select(t.c.customer_id, t.c.document, t.c.updated_at, t.c.version)

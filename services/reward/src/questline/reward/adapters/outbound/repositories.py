@@ -49,23 +49,22 @@ class SqlRewardRepository:
     async def add_many(self, batch: Sequence[Reward]) -> set[str]:
         if not batch:
             return set()
+        # executemany of one prepared statement: compiled once, whatever the batch size.
         result = await self._conn.execute(
             insert(rewards)
-            .values(
-                [
-                    {
-                        "id": r.id,
-                        "mission_id": r.mission_id,
-                        "customer_id": r.customer_id,
-                        "points": r.points,
-                        "status": r.status.value,
-                        "issued_at": r.issued_at,
-                    }
-                    for r in batch
-                ]
-            )
             .on_conflict_do_nothing(index_elements=["mission_id"])
-            .returning(rewards.c.mission_id)
+            .returning(rewards.c.mission_id),
+            [
+                {
+                    "id": r.id,
+                    "mission_id": r.mission_id,
+                    "customer_id": r.customer_id,
+                    "points": r.points,
+                    "status": r.status.value,
+                    "issued_at": r.issued_at,
+                }
+                for r in batch
+            ],
         )
         return set(result.scalars())
 

@@ -50,23 +50,20 @@ class SqlWalletRepository:
     async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
         if not entries:
             return set()
+        # executemany of one prepared statement: compiled once, whatever the batch size.
         result = await self._conn.execute(
-            insert(t)
-            .values(
-                [
-                    {
-                        "reward_id": e.reward_id,
-                        "customer_id": e.customer_id,
-                        "mission_id": e.mission_id,
-                        "points": e.points,
-                        "status": e.status.value,
-                        "deposited_at": e.deposited_at,
-                    }
-                    for e in entries
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["reward_id"])
-            .returning(t.c.reward_id)
+            insert(t).on_conflict_do_nothing(index_elements=["reward_id"]).returning(t.c.reward_id),
+            [
+                {
+                    "reward_id": e.reward_id,
+                    "customer_id": e.customer_id,
+                    "mission_id": e.mission_id,
+                    "points": e.points,
+                    "status": e.status.value,
+                    "deposited_at": e.deposited_at,
+                }
+                for e in entries
+            ],
         )
         return set(result.scalars())
 
