@@ -9,6 +9,7 @@ help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
 	@echo "make test   install what is missing, lint, then unit, integration and e2e tests"
 	@echo "make lint   ruff, mypy, import-linter and the contracts check"
+	@echo "make bench  benchmark the whole system (BENCH_ARGS=\"--quick\" for a smoke run)"
 	@echo "make clean  remove local data (.data)"
 
 install:
@@ -45,6 +46,10 @@ e2e:
 
 contracts:
 	@$(PY) -m questline.contracts generate
+
+# Starts its own system in .data/bench; tables on stdout, JSON in bench/results/.
+bench: install
+	@$(PY) -m bench run $(BENCH_ARGS)
 
 clean:
 	rm -rf .data

@@ -28,6 +28,11 @@ class FakeGifts:
         self.made: dict[str, GiftExchange] = {}
         self.calls = 0
 
+    async def unavailable_for(self) -> int | None:
+        return (
+            7 if isinstance(self.fail, GiftShopUnavailable) and self.fail.reason == "open" else None
+        )
+
     async def exchange(self, reward_id: str, customer_id: str, gift_id: str) -> GiftExchange:
         self.calls += 1
         if self.fail is not None:
@@ -92,3 +97,11 @@ async def test_gift_keeping_an_earlier_exchange_makes_the_wallet_show_that_one(u
         await exchange_reward(ExchangeReward("alice", "r-1", "gift-skin"), lambda: uow, gifts)
     assert entry.status is EntryStatus.EXCHANGED and entry.gift_id == "gift-potion"
     assert entry.exchange_id == "x-first"
+
+
+async def test_an_open_circuit_answers_at_once_without_calling_gift(uow, entry):
+    gifts = FakeGifts(fail=GiftShopUnavailable("open", 7))
+    with pytest.raises(GiftShopUnavailable) as refused:
+        await exchange_reward(ExchangeReward("alice", "r-1", "gift-potion"), lambda: uow, gifts)
+    assert refused.value.retry_after_s == 7 and gifts.calls == 0
+    assert entry.status is EntryStatus.AVAILABLE

@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from questline.wallet.application.ports import GiftCatalogue, UnitOfWorkFactory
-from questline.wallet.domain.errors import RewardAlreadyExchanged, RewardNotInWallet
+from questline.wallet.domain.errors import (
+    GiftShopUnavailable,
+    RewardAlreadyExchanged,
+    RewardNotInWallet,
+)
 from questline.wallet.domain.wallet import EntryStatus, WalletReward
 
 
@@ -25,6 +29,9 @@ class ExchangeReward:
 async def exchange_reward(
     command: ExchangeReward, uow: UnitOfWorkFactory, gifts: GiftCatalogue
 ) -> WalletReward:
+    wait = await gifts.unavailable_for()
+    if wait is not None:  # the fallback: answer at once, touch neither gift nor database
+        raise GiftShopUnavailable("circuit open", wait)
     async with uow() as read:
         entry = await read.wallet.get(command.reward_id)
     if entry is None or entry.customer_id != command.customer_id:

@@ -60,6 +60,11 @@ class GiftCatalogue(Protocol):
         circuit open)."""
         ...
 
+    async def unavailable_for(self) -> int | None:
+        """Seconds until gift may be asked again when it is known to be down (open
+        circuit), else None: lets a command fail fast before doing any work."""
+        ...
+
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...

@@ -73,6 +73,16 @@ class HttpGiftCatalogue:
         self._breakers.add_listener(self._on_breaker_event)
         CIRCUIT_STATE.set(0)
 
+    async def unavailable_for(self) -> int | None:
+        context = (await self._breakers.get_breaker(CIRCUIT)).context
+        if context.state != "opened" or context.opened_at is None:
+            return None
+        wait = context.opened_at + context.ttl - time.time()
+        if wait <= 0:
+            return None  # cooled down: the next call probes gift (half-open)
+        CALLS.labels("rejected_open").inc()
+        return max(1, math.ceil(wait))
+
     async def exchange(self, reward_id: str, customer_id: str, gift_id: str) -> GiftExchange:
         if self._in_flight >= self._max:  # bulkhead: refuse at once rather than queue
             CALLS.labels("rejected_bulkhead").inc()

@@ -1,0 +1,1 @@
+"""Questline's benchmark harness: `python -m bench run` (see `bench/README.md`)."""

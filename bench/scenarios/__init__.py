@@ -1,0 +1,31 @@
+"""The scenarios, in the order a run executes them (whatever order they were asked in)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bench.scenarios import (
+    baselines,
+    circuit_open,
+    exchanges,
+    footprint,
+    mypage_reads,
+    settle_latency,
+    settle_throughput,
+)
+from bench.scenarios.base import Context, Outcome
+
+Scenario = Callable[[Context], Awaitable[Outcome]]
+
+SCENARIOS: dict[str, Scenario] = {
+    m.NAME: m.run
+    for m in (
+        settle_throughput,
+        settle_latency,
+        mypage_reads,
+        exchanges,
+        circuit_open,
+        footprint,
+        baselines,
+    )
+}

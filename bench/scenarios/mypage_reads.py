@@ -1,0 +1,160 @@
+"""mypage-reads: GET /mypage/{customerId} for customers that have a page, at a fixed
+rate (open loop) and at saturation (closed loop: wrk if installed, else N Python
+connections). There is no gateway yet: the reads go to mypage directly."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.load import LoadSpec, check_loopback
+from bench.report import Table
+from bench.scenarios.base import Context, Outcome, latency_cells, seed_settled
+
+NAME = "mypage-reads"
+SUMMARY = "GET /mypage/{id} at a fixed rate and at saturation (mypage directly)"
+WRK = Path("/usr/bin/wrk")
+HAVE_WRK = WRK.exists()
+
+
+def _wrk_seconds(value: str) -> float | None:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value.strip())
+    if not match:
+        return None
+    scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[match.group(2)]
+    return float(match.group(1)) * scale
+
+
+def parse_wrk(out: str) -> dict[str, Any]:
+    def grab(pattern: str) -> str | None:
+        match = re.search(pattern, out)
+        return match.group(1) if match else None
+
+    def pct(p: str) -> float | None:
+        raw = grab(rf"(?m)^\s+{p}%\s+(\S+)\s*$")
+        seconds = _wrk_seconds(raw) if raw else None
+        return round(seconds * 1000, 3) if seconds is not None else None
+
+    rps = grab(r"Requests/sec:\s+([\d.]+)")
+    non_2xx = grab(r"Non-2xx or 3xx responses:\s+(\d+)")
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    requests = grab(r"(\d+) requests in")
+    stats = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    worst = _wrk_seconds(stats.group(3)) if stats else None
+    return {
+        "achieved_rps": float(rps) if rps else None,
+        "requests": int(requests) if requests else None,
+        "errors": (int(non_2xx or 0) + (sum(int(x) for x in socket.groups()) if socket else 0)),
+        "latency_ms": {
+            "p50": pct("50"),
+            "p95": None,
+            "p99": pct("99"),
+            "max": round(worst * 1000, 3) if worst is not None else None,
+        },
+        "raw": out[-1500:],
+    }
+
+
+async def _wrk(base: str, paths: list[str], connections: int, seconds: float) -> dict[str, Any]:
+    check_loopback(base)
+    script = "local paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n"
+    script += (
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i + 1\n"
+        '  return wrk.format("GET", paths[(i % #paths) + 1])\n'
+        "end\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        lua = Path(tmp) / "paths.lua"
+        lua.write_text(script)
+        proc = await asyncio.create_subprocess_exec(
+            str(WRK), "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
+            "-s", str(lua), base,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=seconds + 60)
+    figures = parse_wrk(out.decode(errors="replace"))
+    figures["tool"] = "wrk"
+    return figures
+
+
+async def run(ctx: Context) -> Outcome:
+    p = ctx.profile
+    # Own customers with pages of a known size (not the settle steps' customers, whose
+    # pages grow with the rates reached).
+    people, _ = await seed_settled(
+        ctx, "reads", p.reads_seed_customers, p.reads_per_customer, p.seed_rate
+    )
+    paths = tuple(f"/mypage/{c}" for c in people)
+    base = ctx.url("mypage")
+    rate = ctx.options.rate or p.reads_rate
+    fixed = await ctx.load.run(
+        LoadSpec(
+            name=f"{NAME}-fixed",
+            base_url=base,
+            method="GET",
+            paths=paths,
+            rate=rate,
+            duration_s=p.reads_s,
+            warmup_s=p.warmup_s,
+        )
+    )
+    fixed_s = fixed.summary()
+    if HAVE_WRK:
+        saturation = await _wrk(base, list(paths), p.reads_connections, p.reads_s)
+        gen_cpu = None
+    else:
+        closed = await ctx.load.run(
+            LoadSpec(
+                name=f"{NAME}-saturation",
+                base_url=base,
+                method="GET",
+                paths=paths,
+                concurrency=p.reads_connections,
+                duration_s=p.reads_s,
+                warmup_s=p.warmup_s,
+            )
+        )
+        saturation = {**closed.summary(), "tool": "python closed loop (aiohttp)"}
+        gen_cpu = saturation["generator_cpu_pct"]
+    table = Table(
+        f"{NAME}: GET /mypage/{{customerId}} over {len(paths)} customers, "
+        f"{p.reads_per_customer} achievements each",
+        ["load", "offered/s", "achieved/s", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms",
+         "gen CPU %"],
+    )  # fmt: skip
+    table.add(
+        "fixed rate (open loop)", rate, fixed_s["achieved_rps"], fixed_s["errors"],
+        *latency_cells(fixed_s), fixed_s["generator_cpu_pct"],
+    )  # fmt: skip
+    table.add(
+        f"saturation, {p.reads_connections} connections ({saturation['tool']})", None,
+        saturation["achieved_rps"], saturation["errors"], *latency_cells(saturation), gen_cpu,
+    )  # fmt: skip
+    table.notes.append(f"no gateway yet: reads hit mypage directly at {base} (not through :8080)")
+    if "wrk" not in saturation["tool"]:
+        table.notes.append(
+            "saturation is measured with Python on the same 2 cores: the generator's CPU "
+            "is taken from the service (install wrk for a lighter client)"
+        )
+    return Outcome(
+        results={
+            "via": "mypage directly (no gateway yet)",
+            "url": base,
+            "customers": len(paths),
+            "achievements_per_page": p.reads_per_customer,
+            "fixed_rate": fixed_s,
+            "saturation": saturation,
+        },
+        tables=[table],
+        params={
+            "rate": rate,
+            "duration_s": p.reads_s,
+            "connections": p.reads_connections,
+            "warmup_s": p.warmup_s,
+        },
+    )

@@ -1,0 +1,153 @@
+"""The system under test: started here (its own data dir), given as a `Stack` object
+(e.g. the e2e fixture), or already running (`make run`) on known ports."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psutil
+
+from questline.devstack.ports import free_ports
+from questline.devstack.postgres import EmbeddedPostgres
+from questline.devstack.stack import SERVICES, Stack, StackConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Target:
+    urls: dict[str, str]
+    kafka_bootstrap: str
+    database_urls: dict[str, str]
+    data_dir: Path | None = None
+    stack: Stack | None = None  # set when this harness may stop and start processes
+    started_here: bool = False
+    startup: dict[str, Any] | None = None  # seconds, when started here
+    notes: list[str] = field(default_factory=list)
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def from_stack(cls, stack: Stack, *, started_here: bool = False) -> Target:
+        return cls(
+            urls={name: stack.url(name) for name in SERVICES},
+            kafka_bootstrap=stack.kafka.bootstrap,
+            database_urls=dict(stack.database_urls),
+            data_dir=stack.data_dir,
+            stack=stack,
+            started_here=started_here,
+        )
+
+    @classmethod
+    def running(
+        cls,
+        urls: dict[str, str] | None = None,
+        kafka: str | None = None,
+        data_dir: Path | None = None,
+    ) -> Target:
+        """A system started elsewhere (`make run`): default ports unless given; the
+        database URLs come from the data dir's secrets (default `.data`)."""
+        config = StackConfig.from_env(REPO_ROOT)
+        if data_dir is not None:
+            config.data_dir = data_dir
+        probe = Stack(config)  # not started: only its paths and known URLs are used
+        try:
+            database_urls = probe.known_database_urls()
+        except FileNotFoundError as error:
+            raise SystemExit(
+                f"cannot read {probe.data_dir}/secrets.json ({error}); pass --data-dir "
+                "of the running system"
+            ) from None
+        given = urls or {}
+        return cls(
+            urls={name: given.get(name) or probe.url(name) for name in SERVICES},
+            kafka_bootstrap=kafka or probe.kafka.bootstrap,
+            database_urls=database_urls,
+            data_dir=probe.data_dir,
+            notes=["system started elsewhere: processes found by port and pid files"],
+        )
+
+    # -- processes ----------------------------------------------------------------
+    @property
+    def pg_socket_dir(self) -> Path | None:
+        if self.stack is not None:
+            return self.stack.postgres.socket_dir
+        return (self.data_dir / "postgres") if self.data_dir else None
+
+    def service_pids(self) -> dict[str, int]:
+        if self.stack is not None:
+            return {
+                key: proc.popen.pid for key, proc in self.stack.processes.items() if proc.alive()
+            }
+        ports = {urlsplit(url).port or 80: name for name, url in self.urls.items()}
+        found: dict[str, int] = {}
+        with contextlib.suppress(psutil.AccessDenied):
+            for conn in psutil.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.pid:
+                    name = ports.get(conn.laddr.port)
+                    if name is not None:
+                        found[f"{name}-0"] = conn.pid
+        return found
+
+    def kafka_pid(self) -> int | None:
+        if self.stack is not None:
+            return self.stack.kafka.pid
+        if self.data_dir is None:
+            return None
+        try:
+            pid = int((self.data_dir / "kafka" / "broker.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if psutil.pid_exists(pid) else None
+
+    def postgres_pid(self) -> int | None:
+        if self.stack is not None:
+            return self.stack.postgres.pid
+        if self.pg_socket_dir is None:
+            return None
+        return EmbeddedPostgres(self.pg_socket_dir).pid
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "started_by_harness": self.started_here,
+            "urls": self.urls,
+            "kafka": self.kafka_bootstrap,
+            "data_dir": str(self.data_dir) if self.data_dir else None,
+            "can_stop_services": self.stack is not None,
+            "notes": self.notes,
+        }
+
+
+def start_stack(data_dir: Path, *, free: bool = False, keep_data: bool = False) -> Target:
+    """Start the whole system as `make run` does, in its own data dir; time each part."""
+    if not keep_data and data_dir.exists():
+        shutil.rmtree(data_dir)
+    config = StackConfig(repo_root=REPO_ROOT, data_dir=data_dir)
+    if free:
+        ports = free_ports(2 + len(SERVICES))
+        config.kafka_port, config.controller_port = ports[0], ports[1]
+        config.http_ports = dict(zip(SERVICES, ports[2:], strict=True))
+    stack = Stack(config)
+    began = time.monotonic()
+    try:
+        stack.start_infra()
+        infra = time.monotonic()
+        stack.start_all()
+        stack.wait_ready(timeout=120)
+    except BaseException:
+        stack.stop_all()
+        raise
+    ready = time.monotonic()
+    target = Target.from_stack(stack, started_here=True)
+    target.startup = {
+        "start_infra_s": round(infra - began, 3),
+        "start_services_to_ready_s": round(ready - infra, 3),
+        "total_s": round(ready - began, 3),
+        "fresh_data_dir": not keep_data,
+    }
+    return target
