@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 
-.PHONY: install install-test run test lint format unit integration e2e contracts clean help
+.PHONY: install install-test install-bench run test lint format unit integration e2e contracts clean help
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
@@ -48,7 +48,10 @@ contracts:
 	@$(PY) -m questline.contracts generate
 
 # Starts its own system in .data/bench; tables on stdout, JSON in bench/results/.
-bench: install
+install-bench:
+	@bash infra/install.sh --bench
+
+bench: install-bench
 	@$(PY) -m bench run $(BENCH_ARGS)
 
 clean:

@@ -46,3 +46,14 @@ if [ "${1:-}" = "--test" ] && [ ! -x "$TOXIPROXY" ]; then
   GOBIN="$PWD/.cache/toxiproxy" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0
   mv .cache/toxiproxy/server "$TOXIPROXY"
 fi
+
+# wrk (Debian) for the benchmark's saturation load: a C client leaves the cores to
+# the system under test. Only `make bench` asks for it (--bench); optional elsewhere.
+if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing wrk with apt-get"
+    (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && \
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }) \
+      || say "wrk unavailable: saturation falls back to the Python client"
+  fi
+fi

@@ -63,7 +63,7 @@ def test_the_whole_story_shows_the_mission_its_reward_status_and_the_gift() -> N
             "mission_code": "first-win",
             "mission_title": "Win your first match",
             "points": 50,
-            "achieved_at": T0.isoformat(),
+            "achieved_at": "2025-05-01T12:00:00Z",
             "reward_id": "rw-1",
             "reward_status": "EXCHANGED",
         }
@@ -74,10 +74,10 @@ def test_the_whole_story_shows_the_mission_its_reward_status_and_the_gift() -> N
             "mission_id": "ach-1",
             "points": 50,
             "status": "EXCHANGED",
-            "deposited_at": (T0 + timedelta(seconds=2)).isoformat(),
+            "deposited_at": "2025-05-01T12:00:02Z",
             "gift_id": "gift-potion",
             "exchange_id": "ex-1",
-            "exchanged_at": (T0 + timedelta(minutes=5)).isoformat(),
+            "exchanged_at": "2025-05-01T12:05:00Z",
         }
     ]
 

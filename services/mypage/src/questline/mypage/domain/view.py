@@ -8,11 +8,17 @@ Applying an event twice changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 _RANK = {None: 0, "ISSUED": 1, "AVAILABLE": 1, "EXCHANGED": 2}
+
+
+def _iso(at: datetime) -> str:
+    """RFC 3339 in UTC with a Z, as every Questline API writes times."""
+    text = at.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _forward(current: str | None, new: str) -> str:
@@ -67,7 +73,7 @@ class MyPage:
         self, mission_id: str, code: str, title: str | None, points: int, achieved_at: datetime
     ) -> None:
         m = self.missions.setdefault(mission_id, MissionEntry(mission_id))
-        m.mission_code, m.points, m.achieved_at = code, points, achieved_at.isoformat()
+        m.mission_code, m.points, m.achieved_at = code, points, _iso(achieved_at)
         m.mission_title = title or m.mission_title
 
     def reward_linked(self, mission_id: str, reward_id: str) -> None:
@@ -75,7 +81,7 @@ class MyPage:
 
     def reward_issued(self, reward_id: str, mission_id: str, issued_at: datetime) -> None:
         r = self.rewards.setdefault(reward_id, RewardEntry(reward_id))
-        r.mission_id, r.issued_at = mission_id, issued_at.isoformat()
+        r.mission_id, r.issued_at = mission_id, _iso(issued_at)
         r.status = _forward(r.status, "ISSUED")
 
     def reward_marked_exchanged(self, reward_id: str) -> None:
@@ -86,14 +92,14 @@ class MyPage:
         self, reward_id: str, mission_id: str, points: int, deposited_at: datetime
     ) -> None:
         w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
-        w.mission_id, w.points, w.deposited_at = mission_id, points, deposited_at.isoformat()
+        w.mission_id, w.points, w.deposited_at = mission_id, points, _iso(deposited_at)
         w.status = _forward(w.status, "AVAILABLE")
 
     def reward_exchanged(
         self, reward_id: str, gift_id: str, exchange_id: str, exchanged_at: datetime
     ) -> None:
         w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
-        w.gift_id, w.exchange_id, w.exchanged_at = gift_id, exchange_id, exchanged_at.isoformat()
+        w.gift_id, w.exchange_id, w.exchanged_at = gift_id, exchange_id, _iso(exchanged_at)
         w.status = _forward(w.status, "EXCHANGED")
 
     def touched(self, at: datetime) -> None:
@@ -107,12 +113,12 @@ class MyPage:
             if m.mission_code is None:  # only a link arrived so far
                 continue
             reward = self.rewards.get(m.reward_id) if m.reward_id else None
-            shown.append({**asdict(m), "reward_status": reward.status if reward else None})
+            shown.append({**vars(m), "reward_status": reward.status if reward else None})
         return sorted(shown, key=lambda m: (m["achieved_at"], m["mission_id"]), reverse=True)
 
     def visible_wallet(self) -> list[dict[str, Any]]:
         """Rewards the wallet context holds (deposited), with their status and gift."""
-        shown = [asdict(w) for w in self.wallet.values() if w.deposited_at is not None]
+        shown = [dict(vars(w)) for w in self.wallet.values() if w.deposited_at is not None]
         return sorted(shown, key=lambda w: (w["deposited_at"], w["reward_id"]), reverse=True)
 
     # --- storage shape (plain JSON-able dicts) --------------------------------------

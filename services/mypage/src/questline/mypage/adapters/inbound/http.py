@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from questline.mypage.adapters.inbound.schemas import MyPageResponse
+from questline.mypage.adapters.inbound.schemas import MyPageResponse, render
 from questline.mypage.adapters.outbound.store import SqlMyPageStore
 from questline.mypage.application.project import my_page
 from questline.service_kit.caller import CallerDep
@@ -20,9 +20,9 @@ def router(store: SqlMyPageStore) -> APIRouter:
         response_model=MyPageResponse,
         summary="A customer's missions and wallet, from the read model",
     )
-    async def get_my_page(customer_id: CustomerIdPath, caller: CallerDep) -> MyPageResponse:
+    async def get_my_page(customer_id: CustomerIdPath, caller: CallerDep) -> Response:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own page.")
-        return MyPageResponse.of(await my_page(customer_id, store))
+        return Response(render(await my_page(customer_id, store)), media_type="application/json")
 
     return api

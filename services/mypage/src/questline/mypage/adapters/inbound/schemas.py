@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
@@ -49,3 +50,22 @@ class MyPageResponse(Body):
             wallet=[WalletItem(**w) for w in page.visible_wallet()],
             updated_at=page.updated_at,
         )
+
+
+_CAMEL = {
+    name: to_camel(name) for model in (MissionItem, WalletItem) for name in model.model_fields
+}
+
+
+def render(page: MyPage) -> bytes:
+    """The MyPageResponse document as JSON bytes, without building pydantic models: the
+    read side's hot path (the shape is the one documented by MyPageResponse)."""
+    return orjson.dumps(
+        {
+            "customerId": page.customer_id,
+            "missions": [{_CAMEL[k]: v for k, v in m.items()} for m in page.visible_missions()],
+            "wallet": [{_CAMEL[k]: v for k, v in w.items()} for w in page.visible_wallet()],
+            "updatedAt": page.updated_at,
+        },
+        option=orjson.OPT_UTC_Z,
+    )
