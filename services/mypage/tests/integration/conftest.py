@@ -4,22 +4,18 @@ applied to contract events inside a transaction, as the inbox would."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from questline.contracts import events as contract
+from questline.devstack.testing import ServiceUnderTest
 from questline.mypage import bootstrap
 from questline.mypage.adapters.inbound import events
 from questline.mypage.settings import MyPageSettings
 from questline.service_kit.envelope import IncomingEvent
-from questline.service_kit.migrations import upgrade
-from questline.service_kit.runtime import Service
 
 APPLIED_AT = datetime(2025, 5, 1, 13, 0, tzinfo=UTC)
 Apply = Callable[[AsyncConnection, Sequence[IncomingEvent]], Awaitable[None]]
@@ -38,36 +34,6 @@ def incoming(event_id: str, data: contract.EventData) -> IncomingEvent:
         partition=0,
         offset=0,
     )
-
-
-@pytest.fixture
-async def database_url(infra: Any) -> str:
-    url: str = await asyncio.to_thread(infra.new_database, "mypage")
-    await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url)  # runs its own event loop
-    return url
-
-
-@pytest.fixture
-async def service(infra: Any, database_url: str) -> AsyncIterator[Service]:
-    settings = MyPageSettings(database_url=database_url, kafka_bootstrap_servers=infra.bootstrap)
-    service = await bootstrap.build(settings, {"http"})
-    yield service
-    assert service.close is not None
-    await service.close()
-
-
-@pytest.fixture
-async def client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=service.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture
@@ -90,3 +56,8 @@ def consume(engine: AsyncEngine, apply: Apply) -> Callable[..., Awaitable[None]]
 def as_incoming() -> Callable[[str, contract.EventData], IncomingEvent]:
     """Wraps contract data as the inbox hands it over (for tests that own the transaction)."""
     return incoming
+
+
+@pytest.fixture
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest("mypage", bootstrap.build, MyPageSettings, bootstrap.MIGRATIONS)

@@ -4,20 +4,16 @@ from events, so tests drive the use case through the SQL unit of work."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from questline.service_kit.migrations import upgrade
+from questline.devstack.testing import ServiceUnderTest, outbox_rows
 from questline.service_kit.outbox import OutboxWriter
-from questline.service_kit.runtime import Service
 from questline.wallet import bootstrap
 from questline.wallet.adapters.outbound import tables
 from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
@@ -37,48 +33,7 @@ class Database:
             return [dict(r._mapping) for r in rows]
 
     async def outbox(self) -> list[dict[str, Any]]:
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(text("SELECT key, headers, payload FROM outbox ORDER BY id"))
-            return [
-                {
-                    "type": r.headers["ce_type"],
-                    "key": r.key,
-                    "correlationid": r.headers["ce_correlationid"],
-                    "causationid": r.headers.get("ce_causationid"),
-                    "data": json.loads(r.payload),
-                }
-                for r in rows
-            ]
-
-
-@pytest.fixture
-async def database_url(infra: Any) -> str:
-    url: str = await asyncio.to_thread(infra.new_database, "wallet")
-    await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url)  # runs its own event loop
-    return url
-
-
-@pytest.fixture
-async def service(infra: Any, database_url: str) -> AsyncIterator[Service]:
-    settings = WalletSettings(database_url=database_url, kafka_bootstrap_servers=infra.bootstrap)
-    service = await bootstrap.build(settings, {"http"})
-    yield service
-    assert service.close is not None
-    await service.close()
-
-
-@pytest.fixture
-async def client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=service.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(database_url, pool_size=10, max_overflow=10)
-    yield engine
-    await engine.dispose()
+        return await outbox_rows(self.engine)
 
 
 @pytest.fixture
@@ -95,3 +50,8 @@ def owned_uow(engine: AsyncEngine) -> Callable[[], SqlWalletUnitOfWork]:
 @pytest.fixture
 def clock() -> Callable[[], datetime]:
     return lambda: NOW
+
+
+@pytest.fixture
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest("wallet", bootstrap.build, WalletSettings, bootstrap.MIGRATIONS)

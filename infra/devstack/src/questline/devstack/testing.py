@@ -8,9 +8,10 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,78 @@ def toxiproxy() -> Iterator[Toxiproxy]:
     server = Toxiproxy(binary, free_ports(1)[0])
     yield server
     server.stop()
+
+
+# --- one service in process, on a fresh migrated database ------------------------------
+# A service's tests/integration/conftest.py defines only `service_under_test`; the
+# fixtures below give it `database_url`, `service` (HTTP role), `client` and `engine`.
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    name: str
+    build: Any  # bootstrap.build
+    settings: Any  # the service's settings class
+    migrations: Path
+
+
+@pytest.fixture
+async def database_url(infra: Infra, service_under_test: ServiceUnderTest) -> str:
+    import asyncio
+
+    from questline.service_kit.migrations import upgrade
+
+    url = await asyncio.to_thread(infra.new_database, service_under_test.name)
+    # Alembic runs its own event loop: keep it off the test's loop.
+    await asyncio.to_thread(upgrade, service_under_test.migrations, url)
+    return url
+
+
+@pytest.fixture
+async def service(
+    infra: Infra, database_url: str, service_under_test: ServiceUnderTest
+) -> AsyncIterator[Any]:
+    settings = service_under_test.settings(
+        database_url=database_url, kafka_bootstrap_servers=infra.bootstrap
+    )
+    built = await service_under_test.build(settings, {"http"})
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def client(service: Any) -> AsyncIterator[Any]:
+    import httpx
+
+    transport = httpx.ASGITransport(app=service.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[Any]:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url, pool_size=10, max_overflow=10)
+    yield engine
+    await engine.dispose()
+
+
+async def outbox_rows(engine: Any) -> list[dict[str, Any]]:
+    """Every outbox row as a test reads it: type, key, correlation/causation ids, data."""
+    import json
+
+    from sqlalchemy import text
+
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT key, headers, payload FROM outbox ORDER BY id"))
+        return [
+            {
+                "type": r.headers["ce_type"],
+                "key": r.key,
+                "correlationid": r.headers["ce_correlationid"],
+                "causationid": r.headers.get("ce_causationid"),
+                "data": json.loads(r.payload),
+            }
+            for r in rows
+        ]
