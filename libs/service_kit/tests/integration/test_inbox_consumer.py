@@ -219,3 +219,22 @@ def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 30) -> 
 
 async def _equals(value, expected) -> bool:  # type: ignore[no-untyped-def]
     return await value == expected
+
+
+async def test_event_ids_older_than_the_retention_are_forgotten_and_recent_ones_kept(
+    infra, engine, topic
+):
+    from sqlalchemy import text
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO inbox (event_id, event_type, received_at) VALUES "
+                "('old', 't', now() - interval '30 days'), ('new', 't', now())"
+            )
+        )
+    consumer = make_consumer(infra, engine, topic, recording_apply())
+    await consumer._purge_inbox()
+    async with engine.connect() as conn:
+        kept = set((await conn.execute(select(inbox.c.event_id))).scalars())
+    assert kept == {"new"}

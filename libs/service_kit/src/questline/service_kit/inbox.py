@@ -14,10 +14,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
-from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -65,7 +66,9 @@ class InboxConsumer:
         batch_size: int = 500,
         linger_seconds: float = 0.002,
         after_commit: Callable[[], None] | None = None,
+        retention_s: int = 14 * 24 * 3600,
     ) -> None:
+        self._retention_s = retention_s
         self._engine = engine
         self._inbox = inbox
         self._consumer = consumer
@@ -88,15 +91,34 @@ class InboxConsumer:
     async def run(self, stopping: asyncio.Event) -> None:
         await self._in_thread(self._consumer.subscribe, self._topics)
         log.info("consumer_started", group=self._group_id, topics=self._topics)
+        loop = asyncio.get_running_loop()
+        next_purge = loop.time() + 60
         try:
             while not stopping.is_set():
                 messages = await self._in_thread(self._poll_batch)
                 if messages and not await self.process(messages, stopping):
                     break  # stopping while a transient failure persisted: nothing committed
+                if loop.time() > next_purge:
+                    next_purge = loop.time() + 300
+                    await self._purge_inbox()
         finally:
             await self._in_thread(self._consumer.close)
             self._thread.shutdown(wait=False)
             log.info("consumer_stopped", group=self._group_id)
+
+    async def _purge_inbox(self) -> None:
+        """Forget event ids older than the retention: a redelivery can only come from the
+        topic, and Kafka keeps records for less (7 days by default)."""
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    delete(self._inbox).where(
+                        self._inbox.c.received_at
+                        < func.now() - timedelta(seconds=self._retention_s)
+                    )
+                )
+        except Exception as error:  # housekeeping: never stop consuming for it
+            log.warning("inbox_purge_failed", error=str(error))
 
     def _poll_batch(self) -> list[Message]:
         # Return as soon as one record is there (low latency under light load), then take

@@ -72,6 +72,7 @@ class ServiceKit:
             batch_size=s.consumer_batch_size,
             linger_seconds=s.consumer_linger_ms / 1000,
             after_commit=self.wake_relay,
+            retention_s=s.inbox_retention_s,
         )
 
     def service(

@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     # How long the broker may hold a fetch when there is nothing new: the price of an
     # idle consumer versus the delay a new event may wait.
     consumer_fetch_wait_ms: int = Field(default=10, ge=1, le=500)
+    # Event ids are remembered this long (must exceed Kafka's retention, 7 days default).
+    inbox_retention_s: int = Field(default=14 * 24 * 3600, ge=3600)
     # Empty: questline.<service>. Replicas of one service share the group (and the work).
     consumer_group: str = ""
     # Test hook for the crash-between-publish-and-mark scenario: the relay process exits
