@@ -25,9 +25,7 @@ class ServiceKit:
         self.engine = db.create_engine(settings.effective_database_url(), settings.db_pool_size)
         self.outbox = OutboxWriter(outbox, source=f"/questline/{settings.service}")
         self._inbox = inbox
-        self._probe: kafka.KafkaProbe | None = None
         self.relay: OutboxRelay | None = None
-        self._producers: list[object] = []
 
     def wake_relay(self) -> None:
         if self.relay is not None:
