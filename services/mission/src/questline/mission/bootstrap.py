@@ -7,8 +7,10 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from questline.mission.adapters.inbound import events, http
+from questline.mission.adapters.inbound.intake import AchievementIntake
 from questline.mission.adapters.outbound import tables
 from questline.mission.adapters.outbound.uow import SqlMissionUnitOfWork
+from questline.mission.application.achieve_mission import achieve_missions
 from questline.mission.settings import MissionSettings
 from questline.service_kit.ids import new_id, utc_now
 from questline.service_kit.kit import ServiceKit
@@ -32,6 +34,7 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     def uow_on(conn: AsyncConnection, causation_id: str) -> SqlMissionUnitOfWork:
         return SqlMissionUnitOfWork(outbox=kit.outbox, connection=conn, causation_id=causation_id)
 
+    intake = AchievementIntake(lambda batch: achieve_missions(batch, uow(None), utc_now, new_id))
     consumers = []
     if "consumer" in roles:
         consumers.append(
@@ -45,7 +48,7 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
         title="Questline mission service",
         description="Mission catalogue and achievements: a game backend reports that a "
         "player achieved a mission; the reward follows by events.",
-        routers=[http.router(uow, utc_now, new_id)],
+        routers=[http.router(uow, intake)],
         consumers=consumers,
         roles=roles,
     )

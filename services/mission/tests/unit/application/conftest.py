@@ -4,7 +4,7 @@ tables, and a unit of work that publishes only what a committed use case staged.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -24,6 +24,9 @@ class FakeMissionRepository:
 
     async def get(self, code: str) -> MissionDefinition | None:
         return self.rows.get(code)
+
+    async def get_many(self, codes: Collection[str]) -> dict[str, MissionDefinition]:
+        return {c: self.rows[c] for c in codes if c in self.rows}
 
     async def list(self) -> Sequence[MissionDefinition]:
         return sorted(self.rows.values(), key=lambda m: m.code)
@@ -57,6 +60,17 @@ class FakeAchievementRepository:
         found = self.rows.get(achievement_id)
         # A fresh copy, as a database row would be: events start empty.
         return None if found is None else Achievement(**{**vars(found), "events": []})
+
+    async def add_many(
+        self, items: Sequence[tuple[Achievement, str | None, str | None]]
+    ) -> set[str]:
+        return {a.id for a, key, fingerprint in items if await self.add(a, key, fingerprint)}
+
+    async def by_idempotency_keys(
+        self, keys: Collection[str]
+    ) -> dict[str, tuple[Achievement, str]]:
+        found = {k: await self.by_idempotency_key(k) for k in keys}
+        return {k: v for k, v in found.items() if v is not None}
 
     async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
         if key not in self.keys:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from questline.mission.application.ports import Clock, IdGenerator, UnitOfWork
 from questline.mission.domain.achievement import Achievement
-from questline.mission.domain.errors import IdempotencyKeyReused, MissionNotFound
+from questline.mission.domain.errors import IdempotencyKeyReused, MissionError, MissionNotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,34 +34,82 @@ class AchievementRecorded:
 async def achieve_mission(
     command: AchieveMission, uow: UnitOfWork, clock: Clock, new_id: IdGenerator
 ) -> AchievementRecorded:
+    """One command alone: the batch of one."""
+    [outcome] = await achieve_missions([(command, None)], uow, clock, new_id)
+    if isinstance(outcome, MissionError):
+        raise outcome
+    return outcome
+
+
+Outcome = AchievementRecorded | MissionError
+
+
+async def achieve_missions(
+    commands: Sequence[tuple[AchieveMission, str | None]],
+    uow: UnitOfWork,
+    clock: Clock,
+    new_id: IdGenerator,
+) -> list[Outcome]:
+    """The same command for many concurrent requests in one transaction (group commit):
+    one read of the catalogue, one of the idempotency keys, one insert. Each request
+    gets its own outcome; a refused request never fails its neighbours."""
     async with uow:
-        if command.idempotency_key:
-            earlier = await _earlier(command, uow)
-            if earlier is not None:
-                return earlier
-        mission = await uow.missions.get(command.mission_code)
-        if mission is None:
-            raise MissionNotFound(command.mission_code)
-        achievement = Achievement.record(mission, new_id(), command.customer_id, clock())
-        added = await uow.achievements.add(
-            achievement,
-            command.idempotency_key,
-            command.fingerprint if command.idempotency_key else None,
+        missions = await uow.missions.get_many({c.mission_code for c, _ in commands})
+        keys = {c.idempotency_key for c, _ in commands if c.idempotency_key}
+        earlier = await uow.achievements.by_idempotency_keys(keys) if keys else {}
+        outcomes: list[Outcome | None] = [None] * len(commands)
+        claimed: dict[str, tuple[AchieveMission, Achievement]] = {}  # keys new in this batch
+        fresh: list[tuple[int, Achievement, AchieveMission, str | None]] = []
+        now = clock()
+        for i, (command, cause) in enumerate(commands):
+            key = command.idempotency_key
+            if key and key in earlier:
+                outcomes[i] = _replay(command, *earlier[key])
+                continue
+            if key and key in claimed:
+                first, achievement = claimed[key]
+                outcomes[i] = _replay(command, achievement, first.fingerprint)
+                continue
+            mission = missions.get(command.mission_code)
+            if mission is None:
+                outcomes[i] = MissionNotFound(command.mission_code)
+                continue
+            try:
+                achievement = Achievement.record(mission, new_id(), command.customer_id, now)
+            except MissionError as refused:
+                outcomes[i] = refused
+                continue
+            fresh.append((i, achievement, command, cause))
+            if key:
+                claimed[key] = (command, achievement)
+        inserted = await uow.achievements.add_many(
+            [
+                (a, c.idempotency_key, c.fingerprint if c.idempotency_key else None)
+                for _, a, c, _ in fresh
+            ]
         )
-        if not added:  # a concurrent request with the same key won the race
-            earlier = await _earlier(command, uow)
-            assert earlier is not None
-            return earlier
-        uow.publish(achievement.events)
-        return AchievementRecorded(achievement, replayed=False)
+        raced = {
+            c.idempotency_key for _, a, c, _ in fresh if a.id not in inserted and c.idempotency_key
+        }
+        winners = await uow.achievements.by_idempotency_keys(raced) if raced else {}
+        for i, achievement, command, cause in fresh:
+            if achievement.id in inserted:
+                uow.publish(achievement.events, cause)
+                outcomes[i] = AchievementRecorded(achievement, replayed=False)
+            else:  # another transaction took the key first: answer with its achievement
+                assert command.idempotency_key is not None
+                outcomes[i] = _replay(command, *winners[command.idempotency_key])
+        # Requests that reused a key claimed in this batch follow the claim's fate.
+        for i, outcome in enumerate(outcomes):
+            if isinstance(outcome, AchievementRecorded) and outcome.replayed:
+                key = commands[i][0].idempotency_key
+                if key in claimed and claimed[key][1].id not in inserted and key in winners:
+                    outcomes[i] = _replay(commands[i][0], *winners[key])
+        assert all(o is not None for o in outcomes)
+        return [o for o in outcomes if o is not None]
 
 
-async def _earlier(command: AchieveMission, uow: UnitOfWork) -> AchievementRecorded | None:
-    assert command.idempotency_key is not None
-    found = await uow.achievements.by_idempotency_key(command.idempotency_key)
-    if found is None:
-        return None
-    achievement, fingerprint = found
+def _replay(command: AchieveMission, achievement: Achievement, fingerprint: str) -> Outcome:
     if fingerprint != command.fingerprint:
-        raise IdempotencyKeyReused(command.idempotency_key)
+        return IdempotencyKeyReused(command.idempotency_key or "")
     return AchievementRecorded(achievement, replayed=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -14,6 +14,7 @@ from questline.mission.domain.mission import MissionDefinition
 
 class MissionDefinitionRepository(Protocol):
     async def get(self, code: str) -> MissionDefinition | None: ...
+    async def get_many(self, codes: Collection[str]) -> dict[str, MissionDefinition]: ...
     async def list(self) -> Sequence[MissionDefinition]: ...
     async def add(self, mission: MissionDefinition) -> bool:
         """False when the code is taken."""
@@ -30,6 +31,16 @@ class AchievementRepository(Protocol):
         ...
 
     async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None: ...
+    async def add_many(
+        self, items: Sequence[tuple[Achievement, str | None, str | None]]
+    ) -> set[str]:
+        """Insert (achievement, idempotency key, fingerprint) rows whose key is free; the
+        ids inserted."""
+        ...
+
+    async def by_idempotency_keys(
+        self, keys: Collection[str]
+    ) -> dict[str, tuple[Achievement, str]]: ...
     async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
         """The achievement recorded under `key` and the fingerprint of its request."""
         ...

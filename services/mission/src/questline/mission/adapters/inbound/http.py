@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from questline.mission.adapters.inbound.intake import AchievementIntake
 from questline.mission.adapters.inbound.schemas import (
     AchievementList,
     AchievementResponse,
@@ -17,8 +18,7 @@ from questline.mission.adapters.inbound.schemas import (
 )
 from questline.mission.adapters.outbound.uow import SqlMissionUnitOfWork
 from questline.mission.application import catalogue, queries
-from questline.mission.application.achieve_mission import AchieveMission, achieve_mission
-from questline.mission.application.ports import Clock, IdGenerator
+from questline.mission.application.achieve_mission import AchieveMission
 from questline.mission.domain import errors
 from questline.mission.domain.mission import MissionDefinition
 from questline.service_kit.caller import CallerDep
@@ -46,7 +46,7 @@ def _problem(error: errors.MissionError) -> Problem:
     return Problem(422, "Mission rule broken", str(error))
 
 
-def router(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
+def router(uow: UowFactory, intake: AchievementIntake) -> APIRouter:
     api = APIRouter(tags=["missions"])
 
     @api.post(
@@ -65,7 +65,7 @@ def router(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
         command = AchieveMission(body.customer_id, body.mission_code, idempotency_key)
         with log_context(causationid=request_id(request)):
             try:
-                result = await achieve_mission(command, uow(request_id(request)), clock, new_id)
+                result = await intake.submit(command, request_id(request))
             except errors.MissionError as error:
                 raise _problem(error) from error
         if result.replayed:

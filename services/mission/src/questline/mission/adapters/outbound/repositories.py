@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -37,6 +37,12 @@ class SqlMissionDefinitionRepository:
             )
         ).first()
         return _mission(row) if row else None
+
+    async def get_many(self, codes: Collection[str]) -> dict[str, MissionDefinition]:
+        rows = await self._conn.execute(
+            select(mission_definitions).where(mission_definitions.c.code.in_(list(codes)))
+        )
+        return {r.code: _mission(r) for r in rows}
 
     async def list(self) -> Sequence[MissionDefinition]:
         rows = await self._conn.execute(select(mission_definitions).order_by("code"))
@@ -105,6 +111,41 @@ class SqlAchievementRepository:
             stmt = stmt.with_for_update()
         row = (await self._conn.execute(stmt)).first()
         return _achievement(row) if row else None
+
+    async def add_many(
+        self, items: Sequence[tuple[Achievement, str | None, str | None]]
+    ) -> set[str]:
+        if not items:
+            return set()
+        # One prepared statement, executemany: a taken key inserts nothing (DO NOTHING),
+        # rows without a key never conflict.
+        result = await self._conn.execute(
+            insert(achievements)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(achievements.c.id),
+            [
+                {
+                    "id": a.id,
+                    "customer_id": a.customer_id,
+                    "mission_code": a.mission_code,
+                    "points": a.points,
+                    "achieved_at": a.achieved_at,
+                    "reward_id": a.reward_id,
+                    "idempotency_key": key,
+                    "request_fingerprint": fingerprint,
+                }
+                for a, key, fingerprint in items
+            ],
+        )
+        return set(result.scalars())
+
+    async def by_idempotency_keys(
+        self, keys: Collection[str]
+    ) -> dict[str, tuple[Achievement, str]]:
+        rows = await self._conn.execute(
+            select(achievements).where(achievements.c.idempotency_key.in_(list(keys)))
+        )
+        return {r.idempotency_key: (_achievement(r), r.request_fingerprint or "") for r in rows}
 
     async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
         row = (
