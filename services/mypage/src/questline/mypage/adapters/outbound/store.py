@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -26,12 +26,16 @@ _upsert = _upsert.on_conflict_do_update(
 _claim = insert(t).values(updated_at=func.now()).on_conflict_do_nothing()
 
 
+_read = select(t.c.document, t.c.updated_at).where(t.c.customer_id == bindparam("customer_id"))
+
+
 class SqlMyPageStore:
     """Bound to the consumer's transaction for writes; reads use the engine."""
 
     def __init__(self, conn: AsyncConnection | None = None, engine: AsyncEngine | None = None):
         self._conn = conn
-        self._engine = engine
+        # A read is one statement: autocommit spares the BEGIN and ROLLBACK round trips.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT") if engine else None
 
     async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
         assert self._conn is not None
@@ -73,9 +77,5 @@ class SqlMyPageStore:
     async def get(self, customer_id: str) -> MyPage | None:
         assert self._engine is not None
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(t.c.document, t.c.updated_at).where(t.c.customer_id == customer_id)
-                )
-            ).first()
+            row = (await conn.execute(_read, {"customer_id": customer_id})).first()
         return MyPage.from_document(customer_id, row.document, row.updated_at) if row else None
