@@ -22,6 +22,7 @@ PROBLEM = "application/problem+json"
         (b'{"customerId": "x", "missionCode": "first-win", "extra": 1}', 422),
         (b"[]", 422),
         (b'{"customerId": "x", "missionCode": "' + b"m" * 70_000 + b'"}', 413),
+        (b'{"customerId": "x", "missionCode": "\\u0000"}', 422),  # NUL: PostgreSQL refuses it
     ],
 )
 async def test_a_bad_achievement_is_refused_with_a_problem_and_writes_nothing(api, body, status):
@@ -58,6 +59,8 @@ async def test_a_chunked_body_over_the_limit_is_refused(api):
     [
         ("mission", "/missions/does-not-exist", 404),
         ("mission", "/missions/" + "a" * 10_000, 422),
+        ("mission", "/missions/%00", 422),
+        ("gift", "/gifts/bad%00id", 422),
         ("mission", "/missions", 422),  # customerId missing
         ("reward", "/rewards/does-not-exist", 404),
         ("reward", "/rewards?customerId=" + "c" * 65, 422),
@@ -81,3 +84,10 @@ async def test_every_service_is_live_ready_and_measured(api):
         metrics = await api.client.get(api.url(service, "/metrics"))
         assert "questline_http_requests_total" in metrics.text
         assert (await api.client.get(api.url(service, "/openapi.json"))).status_code == 200
+
+
+async def test_a_control_character_in_a_gift_id_is_refused_and_never_reaches_gift(api):
+    [player] = api.customers(1, "nul")
+    response = await api.exchange(player, "some-reward", "\u0000")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM

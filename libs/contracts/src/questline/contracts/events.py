@@ -46,11 +46,11 @@ def _to_rfc3339_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-"""An opaque id: a non-empty string of at most 64 characters."""
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""An opaque id: a non-empty string of at most 64 characters, no control characters."""
 
-Count = Annotated[int, Field(ge=0, strict=True)]
-"""Points or stock: a non-negative integer ("10" or 10.0 are contract violations)."""
+Count = Annotated[int, Field(ge=0, le=2_147_483_647, strict=True)]
+"""Points or stock: a non-negative 32-bit integer ("10" or 10.0 are contract violations)."""
 
 Time = Annotated[
     AwareDatetime,

@@ -50,6 +50,13 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, exc.DBAPIError):
         if error.connection_invalidated:
             return True
+        orig = error.orig
+        # asyncpg's DataError (a value the driver cannot encode) derives from its
+        # InterfaceError: a bad value, never cured by a retry.
+        if type(orig).__name__ == "DataError" or isinstance(
+            getattr(orig, "__cause__", None), (ValueError, OverflowError)
+        ):
+            return False
         if isinstance(error, (exc.OperationalError, exc.InterfaceError)):
             return True
         code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)

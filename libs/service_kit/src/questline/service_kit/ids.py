@@ -16,7 +16,11 @@ CustomerIdQuery = Annotated[
     str, Query(alias="customerId", min_length=1, max_length=64, pattern=ID_PATTERN)
 ]
 CustomerIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
-IdPath = Annotated[str, Path(min_length=1, max_length=64)]
+# Other opaque ids (rewards, gifts, achievements): anything printable, never a control
+# character (PostgreSQL refuses NUL in text; that must be a 422, not a 500).
+OPAQUE_ID_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=OPAQUE_ID_PATTERN)]
+OpaqueId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=OPAQUE_ID_PATTERN)]
 
 
 def utc_now() -> datetime:

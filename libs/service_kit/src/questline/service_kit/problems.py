@@ -112,6 +112,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         # The last resort: log it whole, tell the caller little, and never leak internals.
         from questline.service_kit.db import is_transient
 
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        if isinstance(code, str) and code.startswith("22"):  # data exception: bad input
+            return problem_response(
+                request, 422, "Invalid value", "A value in the request cannot be stored."
+            )
         if is_transient(exc):
             log.warning("request_failed_transient", path=request.url.path, error=str(exc))
             return problem_response(

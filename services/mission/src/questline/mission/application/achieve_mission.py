@@ -99,12 +99,16 @@ async def achieve_missions(
             else:  # another transaction took the key first: answer with its achievement
                 assert command.idempotency_key is not None
                 outcomes[i] = _replay(command, *winners[command.idempotency_key])
-        # Requests that reused a key claimed in this batch follow the claim's fate.
-        for i, outcome in enumerate(outcomes):
-            if isinstance(outcome, AchievementRecorded) and outcome.replayed:
-                key = commands[i][0].idempotency_key
-                if key in claimed and claimed[key][1].id not in inserted and key in winners:
-                    outcomes[i] = _replay(commands[i][0], *winners[key])
+        # Requests that reused a key claimed in this batch follow the claim's fate: if
+        # another transaction won that key, they are judged against the winner.
+        for i, (command, _) in enumerate(commands):
+            key, outcome = command.idempotency_key, outcomes[i]
+            lost = key in claimed and claimed[key][1].id not in inserted and key in winners
+            judged_against_claim = isinstance(outcome, IdempotencyKeyReused) or (
+                isinstance(outcome, AchievementRecorded) and outcome.replayed
+            )
+            if lost and key is not None and judged_against_claim:
+                outcomes[i] = _replay(command, *winners[key])
         assert all(o is not None for o in outcomes)
         return [o for o in outcomes if o is not None]
 

@@ -16,6 +16,7 @@ from questline.mission.application.achieve_mission import (
     Outcome,
 )
 from questline.mission.domain.errors import MissionError
+from questline.service_kit.db import is_transient
 
 Batch = Sequence[tuple[AchieveMission, str | None]]
 
@@ -44,11 +45,30 @@ class AchievementIntake:
             batch, self._queue = self._queue[: self._max], self._queue[self._max :]
             try:
                 outcomes = await self._run([(command, cause) for command, cause, _ in batch])
-            except Exception as error:  # the transaction failed: every request learns why
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+            except Exception as error:
+                if len(batch) == 1 or is_transient(error):  # all would fail alike
+                    for _, _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                # One request broke the shared transaction: run each alone so only the
+                # culprit fails, never its neighbours.
+                for item in batch:
+                    await self._run_alone(item)
                 continue
             for (_, _, future), outcome in zip(batch, outcomes, strict=True):
                 if not future.done():
                     future.set_result(outcome)
+
+    async def _run_alone(
+        self, item: tuple[AchieveMission, str | None, asyncio.Future[Outcome]]
+    ) -> None:
+        command, cause, future = item
+        try:
+            [outcome] = await self._run([(command, cause)])
+        except Exception as error:
+            if not future.done():
+                future.set_exception(error)
+            return
+        if not future.done():
+            future.set_result(outcome)

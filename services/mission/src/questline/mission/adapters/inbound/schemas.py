@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from questline.mission.domain.achievement import Achievement
 from questline.mission.domain.mission import MissionDefinition
-from questline.service_kit.ids import CustomerId
+from questline.service_kit.ids import CustomerId, OpaqueId
 
 MissionCode = Annotated[
     str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -23,7 +23,7 @@ class Body(BaseModel):
 
 class AchieveMissionRequest(Body):
     customer_id: CustomerId
-    mission_code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    mission_code: OpaqueId
 
 
 class AchievementResponse(Body):

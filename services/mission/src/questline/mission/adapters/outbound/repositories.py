@@ -118,7 +118,9 @@ class SqlAchievementRepository:
         if not items:
             return set()
         # One prepared statement, executemany: a taken key inserts nothing (DO NOTHING),
-        # rows without a key never conflict.
+        # rows without a key never conflict. Keys in one order for every transaction, so
+        # two batches waiting on each other's keys cannot deadlock.
+        items = sorted(items, key=lambda item: (item[1] is None, item[1] or ""))
         result = await self._conn.execute(
             insert(achievements)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])

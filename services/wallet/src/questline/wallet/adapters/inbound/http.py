@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from questline.service_kit.caller import CallerDep
 from questline.service_kit.http import request_id
-from questline.service_kit.ids import CustomerIdPath, IdPath
+from questline.service_kit.ids import CustomerIdPath, IdPath, OpaqueId
 from questline.service_kit.logs import log_context
 from questline.service_kit.problems import Problem
 from questline.wallet.adapters.inbound.schemas import WalletResponse, WalletRewardResponse
@@ -28,7 +28,7 @@ PROBLEMS = "https://questline.dev/problems/"
 class ExchangeRequest(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    gift_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    gift_id: OpaqueId
 
 
 def _problem(error: errors.WalletError) -> Problem:
