@@ -4,7 +4,6 @@ Maven jars and PostgreSQL from the pgserver wheel, each in a temporary folder.""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
 import time
 import uuid
@@ -28,9 +27,6 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 # fetch takes most of a minute; afterwards this is a file read).
 KAFKA_CACHE = REPO_ROOT / ".cache" / "kafka"
 
-needs_java = pytest.mark.skipif(
-    shutil.which("java") is None or shutil.which("mvn") is None, reason="needs java and mvn"
-)
 integration = pytest.mark.integration  # real processes: `-m "not integration"` skips them
 
 
@@ -68,7 +64,6 @@ def broker(tmp_path: Path, kafka_jars: Path) -> Iterator[KafkaBroker]:
 
 
 @integration
-@needs_java
 @pytest.mark.timeout(120)
 def test_a_message_survives_a_broker_restart(broker: KafkaBroker) -> None:
     topic = "mission.events"
@@ -91,7 +86,6 @@ def test_a_message_survives_a_broker_restart(broker: KafkaBroker) -> None:
 
 
 @integration
-@needs_java
 def test_a_broker_refuses_a_port_that_is_taken(tmp_path: Path, kafka_jars: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as squatter:
         taken = squatter.getsockname()[1]

@@ -65,6 +65,7 @@ class ServiceProcess:
     env: dict[str, str]
     restarts: int = 0
     wanted: bool = True  # False once stopped on purpose: the supervisor leaves it down
+    restart_at: float | None = None  # when the supervisor restarts it, once found dead
 
     @property
     def key(self) -> str:
@@ -252,12 +253,17 @@ class Stack:
                     time.sleep(0.1)
 
     def supervise_once(self) -> list[str]:
-        """Restart wanted processes that died (with a growing pause); returns restarted."""
+        """Restart wanted processes that died, each after its own growing pause (never
+        blocking the others); returns the ones restarted now."""
         restarted = []
+        now = time.monotonic()
         for key, proc in list(self.processes.items()):
-            if proc.wanted and not proc.alive():
+            if not proc.wanted or proc.alive():
+                continue
+            if proc.restart_at is None:  # just found dead: schedule, do not wait here
                 proc.restarts += 1
-                time.sleep(min(5.0, 0.5 * proc.restarts))
+                proc.restart_at = now + min(5.0, 0.5 * proc.restarts)
+            elif now >= proc.restart_at:
                 self.start(proc.name, roles=proc.roles, replica=proc.replica)
                 restarted.append(key)
         return restarted

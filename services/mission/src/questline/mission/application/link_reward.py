@@ -16,16 +16,10 @@ class LinkReward:
 
 
 async def link_reward(command: LinkReward, uow: UnitOfWork) -> None:
-    async with uow:
-        achievement = await uow.achievements.get(command.mission_id, for_update=True)
-        if achievement is None:
-            raise AchievementNotFound(command.mission_id)
-        if achievement.link_reward(command.reward_id):
-            await uow.achievements.save_reward_link(achievement)
-            uow.publish(achievement.events)
+    await link_rewards([(command, None)], uow)
 
 
-async def link_rewards(commands: Sequence[tuple[LinkReward, str]], uow: UnitOfWork) -> int:
+async def link_rewards(commands: Sequence[tuple[LinkReward, str | None]], uow: UnitOfWork) -> int:
     """The same policy for a consumer's batch of (command, cause): one read, one write."""
     async with uow:
         found = await uow.achievements.get_many_for_update([c.mission_id for c, _ in commands])

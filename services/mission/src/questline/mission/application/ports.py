@@ -24,12 +24,6 @@ class MissionDefinitionRepository(Protocol):
 
 
 class AchievementRepository(Protocol):
-    async def add(
-        self, achievement: Achievement, idempotency_key: str | None, fingerprint: str | None
-    ) -> bool:
-        """False when the idempotency key is already taken (nothing written)."""
-        ...
-
     async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None: ...
     async def add_many(
         self, items: Sequence[tuple[Achievement, str | None, str | None]]
@@ -41,12 +35,7 @@ class AchievementRepository(Protocol):
     async def by_idempotency_keys(
         self, keys: Collection[str]
     ) -> dict[str, tuple[Achievement, str]]: ...
-    async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
-        """The achievement recorded under `key` and the fingerprint of its request."""
-        ...
-
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]: ...
-    async def save_reward_link(self, achievement: Achievement) -> None: ...
     async def get_many_for_update(self, ids: Sequence[str]) -> dict[str, Achievement]:
         """The achievements with these ids, locked (in id order) for this transaction."""
         ...

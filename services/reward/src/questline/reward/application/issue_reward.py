@@ -20,20 +20,11 @@ async def issue_reward(
     command: IssueReward, uow: UnitOfWork, clock: Clock, new_id: IdGenerator
 ) -> bool:
     """True when a reward was issued; False when the mission already had one."""
-    async with uow:
-        reward = Reward.issue(
-            new_id(), command.mission_id, command.customer_id, command.points, clock()
-        )
-        # The unique mission id, not the inbox alone, guarantees one reward per
-        # achievement: even a re-published MissionAchieved with a new event id is absorbed.
-        if not await uow.rewards.add(reward):
-            return False
-        uow.publish(reward.events)
-        return True
+    return await issue_rewards([(command, None)], uow, clock, new_id) == 1
 
 
 async def issue_rewards(
-    commands: Sequence[tuple[IssueReward, str]],
+    commands: Sequence[tuple[IssueReward, str | None]],
     uow: UnitOfWork,
     clock: Clock,
     new_id: IdGenerator,
@@ -43,7 +34,7 @@ async def issue_rewards(
     rewards were issued."""
     async with uow:
         now = clock()
-        first: dict[str, tuple[Reward, str]] = {}
+        first: dict[str, tuple[Reward, str | None]] = {}
         for command, cause in commands:  # one reward per mission, even inside a batch
             if command.mission_id not in first:
                 reward = Reward.issue(

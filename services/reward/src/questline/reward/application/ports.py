@@ -12,10 +12,6 @@ from questline.reward.domain.reward import Reward
 
 
 class RewardRepository(Protocol):
-    async def add(self, reward: Reward) -> bool:
-        """False when the mission already has its reward (nothing written)."""
-        ...
-
     async def add_many(self, rewards: Sequence[Reward]) -> set[str]:
         """Insert the rewards whose mission has none yet; the mission ids inserted."""
         ...

@@ -18,24 +18,17 @@ class DepositReward:
 
 
 async def deposit_reward(command: DepositReward, uow: UnitOfWork, clock: Clock) -> bool:
-    async with uow:
-        entry = WalletReward.deposit(
-            command.reward_id, command.customer_id, command.mission_id, command.points, clock()
-        )
-        # The reward id is the entry's key: a second RewardIssued for it changes nothing.
-        if not await uow.wallet.add(entry):
-            return False
-        uow.publish(entry.events)
-        return True
+    """True when deposited; False when the reward was already in the wallet."""
+    return await deposit_rewards([(command, None)], uow, clock) == 1
 
 
 async def deposit_rewards(
-    commands: Sequence[tuple[DepositReward, str]], uow: UnitOfWork, clock: Clock
+    commands: Sequence[tuple[DepositReward, str | None]], uow: UnitOfWork, clock: Clock
 ) -> int:
     """The same policy for a consumer's batch of (command, cause), in one insert."""
     async with uow:
         now = clock()
-        first: dict[str, tuple[WalletReward, str]] = {}
+        first: dict[str, tuple[WalletReward, str | None]] = {}
         for c, cause in commands:
             if c.reward_id not in first:
                 entry = WalletReward.deposit(

@@ -13,10 +13,6 @@ from questline.wallet.domain.wallet import WalletReward
 
 
 class WalletRepository(Protocol):
-    async def add(self, entry: WalletReward) -> bool:
-        """False when the reward is already in the wallet (nothing written)."""
-        ...
-
     async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
         """Insert the entries not in a wallet yet; the reward ids inserted."""
         ...

@@ -82,29 +82,6 @@ class SqlAchievementRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(
-        self, achievement: Achievement, idempotency_key: str | None, fingerprint: str | None
-    ) -> bool:
-        stmt = insert(achievements).values(
-            id=achievement.id,
-            customer_id=achievement.customer_id,
-            mission_code=achievement.mission_code,
-            points=achievement.points,
-            achieved_at=achievement.achieved_at,
-            reward_id=achievement.reward_id,
-            idempotency_key=idempotency_key,
-            request_fingerprint=fingerprint,
-        )
-        if idempotency_key is None:
-            await self._conn.execute(stmt)
-            return True
-        result = await self._conn.execute(
-            stmt.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
-                achievements.c.id
-            )
-        )
-        return result.first() is not None
-
     async def get(self, achievement_id: str, *, for_update: bool = False) -> Achievement | None:
         stmt = select(achievements).where(achievements.c.id == achievement_id)
         if for_update:
@@ -149,14 +126,6 @@ class SqlAchievementRepository:
         )
         return {r.idempotency_key: (_achievement(r), r.request_fingerprint or "") for r in rows}
 
-    async def by_idempotency_key(self, key: str) -> tuple[Achievement, str] | None:
-        row = (
-            await self._conn.execute(
-                select(achievements).where(achievements.c.idempotency_key == key)
-            )
-        ).first()
-        return (_achievement(row), row.request_fingerprint or "") if row else None
-
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Achievement]:
         rows = await self._conn.execute(
             select(achievements)
@@ -183,10 +152,3 @@ class SqlAchievementRepository:
                 .values(reward_id=bindparam("linked_reward_id")),
                 [{"achievement_id": a.id, "linked_reward_id": a.reward_id} for a in batch],
             )
-
-    async def save_reward_link(self, achievement: Achievement) -> None:
-        await self._conn.execute(
-            update(achievements)
-            .where(achievements.c.id == achievement.id)
-            .values(reward_id=achievement.reward_id)
-        )

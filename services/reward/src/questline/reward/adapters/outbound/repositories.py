@@ -30,22 +30,6 @@ class SqlRewardRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, reward: Reward) -> bool:
-        result = await self._conn.execute(
-            insert(rewards)
-            .values(
-                id=reward.id,
-                mission_id=reward.mission_id,
-                customer_id=reward.customer_id,
-                points=reward.points,
-                status=reward.status.value,
-                issued_at=reward.issued_at,
-            )
-            .on_conflict_do_nothing(index_elements=["mission_id"])
-            .returning(rewards.c.id)
-        )
-        return result.first() is not None
-
     async def add_many(self, batch: Sequence[Reward]) -> set[str]:
         if not batch:
             return set()

@@ -31,22 +31,6 @@ class SqlWalletRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(self, entry: WalletReward) -> bool:
-        result = await self._conn.execute(
-            insert(t)
-            .values(
-                reward_id=entry.reward_id,
-                customer_id=entry.customer_id,
-                mission_id=entry.mission_id,
-                points=entry.points,
-                status=entry.status.value,
-                deposited_at=entry.deposited_at,
-            )
-            .on_conflict_do_nothing(index_elements=["reward_id"])
-            .returning(t.c.reward_id)
-        )
-        return result.first() is not None
-
     async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
         if not entries:
             return set()
