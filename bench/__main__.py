@@ -25,8 +25,9 @@ def _floats(text: str) -> tuple[float, ...]:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Benchmark Questline on this machine: settle throughput and latency, "
-        "My Page reads, exchanges, the open circuit, memory, and pgbench / Kafka baselines. "
+        description="Benchmark Questline on this machine: idle CPU, settle throughput, CPU "
+        "per achievement and settle latency, My Page reads (and a bare baseline), exchanges, "
+        "the open circuit, memory, and pgbench / Kafka baselines; a summary table at the end. "
         "Starts the whole system in .data/bench (default ports) unless told to use a "
         "running one. Tables go to stdout, every figure to bench/results/<UTC time>.json.",
     )

@@ -25,6 +25,8 @@ from bench.profile import FULL, QUICK
 from bench.report import default_json_path, iso, utc_now, write_json
 from bench.scenarios import SCENARIOS
 from bench.scenarios.base import Context, Options, Skip
+from bench.summary import build as build_summary
+from bench.summary import table as summary_table
 from bench.target import REPO_ROOT, Target
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
@@ -70,6 +72,7 @@ async def run_async(
         "target": target.describe(),
         "startup": target.startup,
         "scenarios": {},
+        "summary": None,
     }
     m = document["machine"]
     _say(
@@ -97,6 +100,8 @@ async def run_async(
     finally:
         loader.close()
         await outbox.close()
+    document["summary"] = build_summary(document["scenarios"])
+    _say(out, summary_table(document["summary"], options.quick).render() + "\n")
     document["finished_at"] = iso(utc_now())
     path = write_json(json_path or default_json_path(RESULTS_DIR, started), document)
     _say(out, f"results: {path}")

@@ -47,6 +47,7 @@ class Context:
     rest: Snapshot | None = None
     under_load: Peak = field(default_factory=Peak)
     codes: list[str] = field(default_factory=list)
+    idle_cpu_pct: float | None = None  # the whole stack at rest, % of one core
 
     def url(self, service: str) -> str:
         return self.target.urls[service]
@@ -102,6 +103,16 @@ def achievement_body(customer: str, code: str) -> bytes:
 
 def customers(ctx: Context, prefix: str, n: int) -> list[str]:
     return [f"b{ctx.run_id}-{prefix}-{i}" for i in range(n)]
+
+
+def spread_bodies(pool: list[str], codes: list[str], n: int, start: int = 0) -> list[bytes]:
+    """n achievements, round-robin over the customers, the next mission code each round."""
+    return [
+        achievement_body(
+            pool[(start + i) % len(pool)], codes[((start + i) // len(pool)) % len(codes)]
+        )
+        for i in range(n)
+    ]
 
 
 def mission_load(
@@ -176,6 +187,29 @@ async def wait_wallets(
 
     wallets = await asyncio.gather(*(one(c) for c in people))
     return dict(zip(people, wallets, strict=True))
+
+
+def _page_complete(page: dict[str, Any]) -> bool:
+    """A page of a customer with one achievement shows its reward."""
+    missions, wallet = page.get("missions") or [], page.get("wallet") or []
+    return (
+        len(missions) == 1
+        and bool(missions[0].get("rewardId"))
+        and len(wallet) == 1
+        and page.get("updatedAt") is not None
+    )
+
+
+async def page_settled_at(ctx: Context, customer: str, deadline: float) -> float | None:
+    """When My Page last changed the page of a customer with one achievement (its
+    `updatedAt`, epoch seconds) once it shows the reward; None if not by `deadline`."""
+    while True:
+        page = await get_json(ctx, "mypage", f"/mypage/{customer}")
+        if _page_complete(page):
+            return datetime.fromisoformat(page["updatedAt"].replace("Z", "+00:00")).timestamp()
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.2)
 
 
 def latency_cells(summary: dict[str, Any]) -> tuple[Any, ...]:

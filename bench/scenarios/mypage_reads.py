@@ -1,18 +1,33 @@
 """mypage-reads: GET /mypage/{customerId} for customers that have a page, at a fixed
 rate (open loop) and at saturation (closed loop: wrk if installed, else N Python
-connections). There is no gateway yet: the reads go to mypage directly."""
+connections). There is no gateway yet: the reads go to mypage directly.
+
+The same saturation load then goes to a bare baseline started here for the purpose
+(`bench.baseline_reads`: FastAPI + asyncpg, one process, the same row of the same
+database), for the ratio of mypage's reads/s to it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
+import sys
 import tempfile
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+import aiohttp
+
+from bench.lag import plain_dsn
 from bench.load import LoadSpec, check_loopback
 from bench.report import Table
 from bench.scenarios.base import Context, Outcome, latency_cells, seed_settled
+from bench.target import REPO_ROOT
+from questline.devstack.ports import free_port
 
 NAME = "mypage-reads"
 SUMMARY = "GET /mypage/{id} at a fixed rate and at saturation (mypage directly)"
@@ -82,6 +97,86 @@ async def _wrk(base: str, paths: list[str], connections: int, seconds: float) ->
     return figures
 
 
+def split_password(dsn: str) -> tuple[str, str | None]:
+    """postgresql://user:secret@/db?host=… -> (postgresql://user@/db?host=…, secret)."""
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn, None
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}")), unquote(parts.password)
+
+
+@contextlib.asynccontextmanager
+async def baseline_server(ctx: Context, probe_path: str) -> AsyncIterator[str]:
+    """`python -m bench.baseline_reads` on a free loopback port, against mypage's
+    database; yields its base URL once `probe_path` answers 200; stopped after."""
+    dsn, password = split_password(plain_dsn(ctx.target.database_urls["mypage"]))
+    port = free_port()
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    with tempfile.TemporaryFile() as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.baseline_reads", "--dsn", dsn, "--port", str(port),
+            cwd=REPO_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            await _wait_answering(ctx, proc, base + probe_path, log)
+            yield base
+        finally:
+            if proc.returncode is None:
+                proc.terminate()
+                try:
+                    await asyncio.wait_for(proc.wait(), 10)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
+
+
+async def _wait_answering(
+    ctx: Context, proc: asyncio.subprocess.Process, url: str, log: Any, timeout: float = 30
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.returncode is not None:
+            log.seek(0)
+            tail = log.read()[-2000:].decode(errors="replace")
+            raise RuntimeError(f"the reads baseline exited ({proc.returncode}):\n{tail}")
+        with contextlib.suppress(OSError, aiohttp.ClientError):  # not listening yet
+            async with ctx.http.get(url) as response:
+                if response.status == 200:
+                    return
+                raise RuntimeError(f"the reads baseline answered {response.status} for {url}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the reads baseline did not answer within {timeout:g} s")
+        await asyncio.sleep(0.2)
+
+
+async def _saturate(ctx: Context, base: str, paths: tuple[str, ...], name: str) -> dict[str, Any]:
+    """Closed loop at `reads_connections`: wrk when installed, else the Python client."""
+    p = ctx.profile
+    if HAVE_WRK:
+        return await _wrk(base, list(paths), p.reads_connections, p.reads_s)
+    closed = await ctx.load.run(
+        LoadSpec(
+            name=name,
+            base_url=base,
+            method="GET",
+            paths=paths,
+            concurrency=p.reads_connections,
+            duration_s=p.reads_s,
+            warmup_s=p.warmup_s,
+        )
+    )
+    return {**closed.summary(), "tool": "python closed loop (bench.http1)"}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
+
+
 async def run(ctx: Context) -> Outcome:
     p = ctx.profile
     # Own customers with pages of a known size (not the settle steps' customers, whose
@@ -104,23 +199,16 @@ async def run(ctx: Context) -> Outcome:
         )
     )
     fixed_s = fixed.summary()
-    if HAVE_WRK:
-        saturation = await _wrk(base, list(paths), p.reads_connections, p.reads_s)
-        gen_cpu = None
-    else:
-        closed = await ctx.load.run(
-            LoadSpec(
-                name=f"{NAME}-saturation",
-                base_url=base,
-                method="GET",
-                paths=paths,
-                concurrency=p.reads_connections,
-                duration_s=p.reads_s,
-                warmup_s=p.warmup_s,
-            )
-        )
-        saturation = {**closed.summary(), "tool": "python closed loop (aiohttp)"}
-        gen_cpu = saturation["generator_cpu_pct"]
+    saturation = await _saturate(ctx, base, paths, f"{NAME}-saturation")
+    async with baseline_server(ctx, paths[0]) as baseline_url:
+        # A short warm-up of the fresh process (mypage was warmed by the fixed load).
+        warm = LoadSpec(
+            name=f"{NAME}-baseline-warmup", base_url=baseline_url, method="GET",
+            paths=paths, concurrency=p.reads_connections, duration_s=p.warmup_s,
+        )  # fmt: skip
+        await ctx.load.run(warm)
+        baseline = await _saturate(ctx, baseline_url, paths, f"{NAME}-baseline")
+    ratio = _ratio(saturation["achieved_rps"], baseline["achieved_rps"])
     table = Table(
         f"{NAME}: GET /mypage/{{customerId}} over {len(paths)} customers, "
         f"{p.reads_per_customer} achievements each",
@@ -131,11 +219,17 @@ async def run(ctx: Context) -> Outcome:
         "fixed rate (open loop)", rate, fixed_s["achieved_rps"], fixed_s["errors"],
         *latency_cells(fixed_s), fixed_s["generator_cpu_pct"],
     )  # fmt: skip
-    table.add(
-        f"saturation, {p.reads_connections} connections ({saturation['tool']})", None,
-        saturation["achieved_rps"], saturation["errors"], *latency_cells(saturation), gen_cpu,
-    )  # fmt: skip
+    for label, figures in (("mypage", saturation), ("bare baseline", baseline)):
+        table.add(
+            f"{label} saturation, {p.reads_connections} connections ({figures['tool']})", None,
+            figures["achieved_rps"], figures["errors"], *latency_cells(figures),
+            figures.get("generator_cpu_pct"),
+        )  # fmt: skip
     table.notes.append(f"no gateway yet: reads hit mypage directly at {base} (not through :8080)")
+    table.notes.append(
+        f"mypage ÷ bare baseline = {ratio}; the baseline is FastAPI + asyncpg on uvicorn, "
+        "one process, the same SELECT of customer_pages, the stored document as is"
+    )
     if "wrk" not in saturation["tool"]:
         table.notes.append(
             "saturation is measured with Python on the same 2 cores: the generator's CPU "
@@ -149,6 +243,8 @@ async def run(ctx: Context) -> Outcome:
             "achievements_per_page": p.reads_per_customer,
             "fixed_rate": fixed_s,
             "saturation": saturation,
+            "baseline": {**baseline, "app": "bench.baseline_reads (FastAPI + asyncpg, uvicorn)"},
+            "ratio_to_baseline": ratio,
         },
         tables=[table],
         params={

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
-from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
@@ -21,35 +19,15 @@ from bench.scenarios.base import (
     Outcome,
     achievement_body,
     customers,
-    get_json,
     latency_cells,
     mission_codes,
     mission_load,
+    page_settled_at,
     wait_drained,
 )
 
 NAME = "settle-latency"
 SUMMARY = "POST accepted -> My Page shows the reward (p50/p95/p99/max)"
-
-
-def _complete(page: dict[str, Any]) -> bool:
-    missions, wallet = page.get("missions") or [], page.get("wallet") or []
-    return (
-        len(missions) == 1
-        and bool(missions[0].get("rewardId"))
-        and len(wallet) == 1
-        and page.get("updatedAt") is not None
-    )
-
-
-async def _settled_at(ctx: Context, customer: str, deadline: float) -> float | None:
-    while True:
-        page = await get_json(ctx, "mypage", f"/mypage/{customer}")
-        if _complete(page):
-            return datetime.fromisoformat(page["updatedAt"].replace("Z", "+00:00")).timestamp()
-        if time.monotonic() > deadline:
-            return None
-        await asyncio.sleep(0.2)
 
 
 def _ms(h: HdrHistogram) -> dict[str, float | None]:
@@ -98,7 +76,7 @@ async def run(ctx: Context) -> Outcome:
 
     async def one(t: Tracked) -> float | None:
         async with gate:
-            return await _settled_at(ctx, fresh[t.index // every], deadline)
+            return await page_settled_at(ctx, fresh[t.index // every], deadline)
 
     settled = await asyncio.gather(*(one(t) for t in accepted))
     from_send, from_accept = new_histogram(), new_histogram()

@@ -17,11 +17,11 @@ from bench.report import Table
 from bench.scenarios.base import (
     Context,
     Outcome,
-    achievement_body,
     customers,
     latency_cells,
     mission_codes,
     mission_load,
+    spread_bodies,
     wait_drained,
 )
 
@@ -33,15 +33,6 @@ SUMMARY = "stepped POST /missions; settled/s per step, peak sustained rate, back
 GROWTH_LIMIT = 0.5
 GROWTH_FLOOR = 50.0  # events/s, whatever the rate
 INTAKE_GRACE_S = 1.0  # every POST answered within this long after the step's last send
-
-
-def _bodies(pool: list[str], codes: list[str], start: int, n: int) -> list[bytes]:
-    return [
-        achievement_body(
-            pool[(start + i) % len(pool)], codes[((start + i) // len(pool)) % len(codes)]
-        )
-        for i in range(n)
-    ]
 
 
 def slope(points: list[BacklogPoint], since: float, until: float) -> float | None:
@@ -61,9 +52,8 @@ async def _step(
     ctx: Context, pool: list[str], codes: list[str], rate: float, step_s: float, start: int
 ) -> dict[str, Any]:
     p = ctx.profile
-    spec = mission_load(
-        ctx, f"settle-{rate:g}", _bodies(pool, codes, start, round(rate * step_s)), rate, step_s
-    )
+    bodies = spread_bodies(pool, codes, round(rate * step_s), start)
+    spec = mission_load(ctx, f"settle-{rate:g}", bodies, rate, step_s)
     before = await outbox_published(ctx.http, ctx.target.urls)
     began = time.monotonic()
     ctx.backlog.on_sample = ctx.under_load.sampler(ctx.target)
@@ -117,7 +107,7 @@ async def run(ctx: Context) -> Outcome:
     warm_pool = customers(ctx, "settle-warm", p.customers)
     warm = await ctx.load.run(
         mission_load(
-            ctx, "settle-warmup", _bodies(warm_pool, codes, 0, warm_n), p.settle_warmup_rate
+            ctx, "settle-warmup", spread_bodies(warm_pool, codes, warm_n), p.settle_warmup_rate
         )
     )
     warm_drain = await wait_drained(ctx, p.drain_timeout_s)
@@ -166,6 +156,8 @@ async def run(ctx: Context) -> Outcome:
     return Outcome(
         results={
             "peak_sustained_rps": peak,
+            # RSS/PSS of the stack sampled every 2 s through the steps (largest seen)
+            "footprint_peak": ctx.under_load.as_json(),
             "steps": steps,
             "warmup": {"load": warm.summary(), "drain_s": warm_drain},
         },

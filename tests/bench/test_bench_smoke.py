@@ -18,11 +18,13 @@ if str(REPO_ROOT) not in sys.path:  # `bench` lives at the repo root, not in a p
 
 from bench.runner import run_async  # noqa: E402
 from bench.scenarios.base import Options  # noqa: E402
+from bench.summary import KEYS as SUMMARY_KEYS  # noqa: E402
 from bench.target import Target  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-SCENARIOS = ["settle-throughput", "mypage-reads", "footprint", "baselines"]
+SCENARIOS = ["idle", "settle-throughput", "cpu-per-event", "mypage-reads", "footprint", "baselines"]
+NOT_RUN = {"settle_p99_ms", "post_p99_ms", "exchanges_per_s", "fallback_p99_ms"}
 LATENCY_KEYS = {"p50", "p95", "p99", "max", "mean"}
 LOAD_KEYS = {"offered_rps", "sent_rps", "achieved_rps", "errors", "latency_ms"}
 
@@ -39,7 +41,7 @@ async def test_quick_bench_prints_tables_and_writes_json(
     assert written == path
     saved = json.loads(path.read_text())
     assert saved["schema"] == 1 and saved["quick"] is True
-    assert set(saved) >= {"started_at", "finished_at", "machine", "target", "scenarios"}
+    assert set(saved) >= {"started_at", "finished_at", "machine", "target", "scenarios", "summary"}
     assert set(saved["machine"]) >= {"nproc", "cpu_model", "mem_total_mib", "git_commit"}
     assert list(saved["scenarios"]) == SCENARIOS
     for name in SCENARIOS:
@@ -47,6 +49,15 @@ async def test_quick_bench_prints_tables_and_writes_json(
         assert entry["status"] == "ok", entry.get("error")
         assert set(entry) >= {"started_at", "finished_at", "duration_s", "results"}
         assert f"== {name}" in out  # its table was printed
+
+    idle = saved["scenarios"]["idle"]["results"]
+    assert idle["warmup"]["settled_after_s"] is not None and idle["idle_cpu_pct_of_core"] >= 0
+    assert {"kafka", "postgres", "mission-0"} <= set(idle["cpu_ms"])
+
+    cpu = saved["scenarios"]["cpu-per-event"]["results"]
+    assert cpu["settled"] == cpu["achievements"] and cpu["all_settled"]
+    assert cpu["cpu_ms_per_settled"] > 0 and cpu["rows"][-1]["process"] == "total"
+    assert {"kafka", "postgres", "mypage-0"} <= set(cpu["cpu_ms"])
 
     settle = saved["scenarios"]["settle-throughput"]["results"]
     assert "peak_sustained_rps" in settle
@@ -58,6 +69,7 @@ async def test_quick_bench_prints_tables_and_writes_json(
     reads = saved["scenarios"]["mypage-reads"]["results"]
     assert set(reads["fixed_rate"]) >= LOAD_KEYS
     assert set(reads["saturation"]) >= {"achieved_rps", "latency_ms", "tool"}
+    assert reads["baseline"]["achieved_rps"] and reads["ratio_to_baseline"]
 
     memory = saved["scenarios"]["footprint"]["results"]
     assert set(memory["rest"]["rss_mib"]) >= {"mission-0", "kafka", "postgres"}
@@ -69,3 +81,8 @@ async def test_quick_bench_prints_tables_and_writes_json(
     assert "records_per_s" in baselines["kafka"]["consumer"]
     assert set(baselines["ratios"]) >= {"settled_per_pgbench_tps", "relay_per_producer_perf"}
     assert document["finished_at"] == saved["finished_at"]
+
+    summary = saved["summary"]
+    assert tuple(summary) == SUMMARY_KEYS and "== summary" in out
+    assert {k for k, v in summary.items() if v is None} == NOT_RUN
+    assert all(isinstance(v, int | float) for k, v in summary.items() if k not in NOT_RUN)

@@ -9,11 +9,10 @@ import uuid
 
 import pytest
 from confluent_kafka import Consumer, Producer
-from sqlalchemy import text
 
 from questline.contracts.events import MissionAchieved
 from questline.devstack.testing import eventually
-from questline.service_kit.db import create_engine
+from questline.service_kit.db import Database
 
 pytestmark = pytest.mark.e2e
 
@@ -155,13 +154,13 @@ def _send_raw(bootstrap: str, topic: str, records) -> None:  # type: ignore[no-u
 
 
 async def _unsent_outbox_rows(stack) -> int:  # type: ignore[no-untyped-def]
-    engine = create_engine(stack.database_urls["mission"], pool_size=1)
+    database = Database(stack.database_urls["mission"], pool_size=1)
     try:
-        async with engine.connect() as conn:
-            q = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-            return int((await conn.execute(q)).scalar_one())
+        async with database.connection() as conn:
+            q = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+            return int(await conn.fetchval(q))
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 def _count_by_correlation(bootstrap: str, topic: str, ids: set[str]) -> dict[str, int]:

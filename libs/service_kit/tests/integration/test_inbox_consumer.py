@@ -10,22 +10,17 @@ from datetime import UTC, datetime
 
 import pytest
 from confluent_kafka import Consumer, Producer
-from sqlalchemy import Column, MetaData, String, Table, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from questline.contracts.events import MissionAchieved
 from questline.devstack.testing import eventually
 from questline.service_kit import kafka
+from questline.service_kit.db import Connection, Database
 from questline.service_kit.envelope import IncomingEvent, to_record
-from questline.service_kit.inbox import InboxConsumer, inbox_table
+from questline.service_kit.inbox import InboxConsumer
 
-effects = Table(
-    "effects",
-    MetaData(),
-    Column("n", String(80), primary_key=True),
-    Column("event_id", String(64), nullable=False),
-)
-inbox = inbox_table(MetaData())
+from .conftest import effects, inbox
 
 pytestmark = pytest.mark.integration
 
@@ -53,28 +48,28 @@ def as_item(r):  # type: ignore[no-untyped-def]
 
 
 def recording_apply(fail: Callable[[IncomingEvent], Exception | None] = lambda e: None):  # type: ignore[no-untyped-def]
-    async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
+    async def apply(conn: Connection, events: Sequence[IncomingEvent]) -> None:
         for e in events:
             error = fail(e)
             if error is not None:
                 raise error
-            await conn.execute(effects.insert().values(n=uuid.uuid4().hex, event_id=e.id))
+            await conn.execute(
+                "INSERT INTO effects (n, event_id) VALUES ($1, $2)", uuid.uuid4().hex, e.id
+            )
 
     return apply
 
 
 def make_consumer(
-    infra, engine: AsyncEngine, topic: str, apply, group: str | None = None, batch: int = 500
+    infra, database: Database, topic: str, apply, group: str | None = None, batch: int = 500
 ) -> InboxConsumer:  # type: ignore[no-untyped-def]
     group = group or uuid.uuid4().hex
     return InboxConsumer(
-        engine=engine,
-        inbox=inbox,
+        database=database,
         consumer=kafka.consumer(infra.bootstrap, group, "test", 6000),
         dlq_producer=kafka.producer(infra.bootstrap, "test-dlq"),
+        handlers={MissionAchieved: apply},
         topics=[topic],
-        handled_types=[MissionAchieved.TYPE],
-        apply=apply,
         group_id=group,
         batch_size=batch,
     )
@@ -98,11 +93,11 @@ class Running:
         await asyncio.wait_for(self.task, 30)
 
 
-async def test_a_redelivered_event_has_no_second_effect(infra, engine, topic):
+async def test_a_redelivered_event_has_no_second_effect(infra, engine, database, topic):
     same = record(event_id=str(uuid.uuid4()))
     others = [record() for _ in range(20)]
     send(infra.bootstrap, topic, [as_item(same), *map(as_item, others), as_item(same)])
-    running = Running(make_consumer(infra, engine, topic, recording_apply()))
+    running = Running(make_consumer(infra, database, topic, recording_apply()))
     try:
         await eventually(lambda: _equals(count_effects(engine), 21))
         assert await count_effects(engine, same.event_id) == 1
@@ -111,7 +106,7 @@ async def test_a_redelivered_event_has_no_second_effect(infra, engine, topic):
 
 
 async def test_poison_records_go_to_the_dlq_with_the_error_and_later_ones_still_apply(
-    infra, engine, topic
+    infra, engine, database, topic
 ):
     good = record()
     unknown_version = record()
@@ -127,7 +122,7 @@ async def test_poison_records_go_to_the_dlq_with_the_error_and_later_ones_still_
             as_item(good),
         ],
     )
-    running = Running(make_consumer(infra, engine, topic, recording_apply()))
+    running = Running(make_consumer(infra, database, topic, recording_apply()))
     try:
         await eventually(lambda: _equals(count_effects(engine, good.event_id), 1))
         dead = await asyncio.to_thread(read_all, infra.bootstrap, f"{topic}.dlq", 3)
@@ -140,12 +135,14 @@ async def test_poison_records_go_to_the_dlq_with_the_error_and_later_ones_still_
     assert await count_effects(engine) == 1
 
 
-async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_alone(infra, engine, topic):
+async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_alone(
+    infra, engine, database, topic
+):
     bad = record()
     batch = [record() for _ in range(5)] + [bad] + [record() for _ in range(5)]
     send(infra.bootstrap, topic, [as_item(r) for r in batch])
     apply = recording_apply(lambda e: ValueError("a bug") if e.id == bad.event_id else None)
-    running = Running(make_consumer(infra, engine, topic, apply))
+    running = Running(make_consumer(infra, database, topic, apply))
     try:
         await eventually(lambda: _equals(count_effects(engine), 10))
         dead = await asyncio.to_thread(read_all, infra.bootstrap, f"{topic}.dlq", 1)
@@ -158,12 +155,12 @@ async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_alone(infra
     assert bad.event_id not in inboxed and len(inboxed) == 10
 
 
-async def test_a_transient_failure_is_retried_and_never_skipped(infra, engine, topic):
+async def test_a_transient_failure_is_retried_and_never_skipped(infra, engine, database, topic):
     events = [record() for _ in range(5)]
     send(infra.bootstrap, topic, [as_item(r) for r in events])
     failures = iter([ConnectionError("db down")] * 3)
     running = Running(
-        make_consumer(infra, engine, topic, recording_apply(lambda e: next(failures, None)))
+        make_consumer(infra, database, topic, recording_apply(lambda e: next(failures, None)))
     )
     try:
         await eventually(lambda: _equals(count_effects(engine), 5))
@@ -172,21 +169,21 @@ async def test_a_transient_failure_is_retried_and_never_skipped(infra, engine, t
     assert next(failures, None) is None  # all three failures were met first
 
 
-async def test_offsets_are_committed_after_the_database_commit(infra, engine, topic):
+async def test_offsets_are_committed_after_the_database_commit(infra, engine, database, topic):
     group = uuid.uuid4().hex
     send(infra.bootstrap, topic, [as_item(record()) for _ in range(30)])
     applied: list[int] = []
 
-    async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
+    async def apply(conn: Connection, events: Sequence[IncomingEvent]) -> None:
         applied.append(len(events))
         await recording_apply()(conn, events)
 
-    first = Running(make_consumer(infra, engine, topic, apply, group=group))
+    first = Running(make_consumer(infra, database, topic, apply, group=group))
     await eventually(lambda: _equals(count_effects(engine), 30))
     await first.stop()
     send(infra.bootstrap, topic, [as_item(record()) for _ in range(5)])
     applied.clear()
-    second = Running(make_consumer(infra, engine, topic, apply, group=group))
+    second = Running(make_consumer(infra, database, topic, apply, group=group))
     try:
         await eventually(lambda: _equals(count_effects(engine), 35))
     finally:
@@ -222,7 +219,7 @@ async def _equals(value, expected) -> bool:  # type: ignore[no-untyped-def]
 
 
 async def test_event_ids_older_than_the_retention_are_forgotten_and_recent_ones_kept(
-    infra, engine, topic
+    infra, engine, database, topic
 ):
     from sqlalchemy import text
 
@@ -233,7 +230,7 @@ async def test_event_ids_older_than_the_retention_are_forgotten_and_recent_ones_
                 "('old', 't', now() - interval '30 days'), ('new', 't', now())"
             )
         )
-    consumer = make_consumer(infra, engine, topic, recording_apply())
+    consumer = make_consumer(infra, database, topic, recording_apply())
     await consumer._purge_inbox()
     async with engine.connect() as conn:
         kept = set((await conn.execute(select(inbox.c.event_id))).scalars())

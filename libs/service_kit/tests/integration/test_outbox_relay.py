@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 from confluent_kafka import Consumer
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 
 from questline.contracts.events import MissionAchieved
 from questline.service_kit import kafka
-from questline.service_kit.outbox import OutboxRelay, OutboxWriter, outbox_table
+from questline.service_kit.outbox import OutboxRelay, OutboxWriter
 from questline.service_kit.uow import SqlUnitOfWork
 
 pytestmark = pytest.mark.integration
@@ -30,7 +30,7 @@ def achieved(customer: str) -> MissionAchieved:
 
 
 def writer() -> OutboxWriter:
-    return OutboxWriter(outbox_table(MetaData()), source="/test")
+    return OutboxWriter(source="/test")
 
 
 def read_ids(bootstrap: str, topic: str, wanted: set[str], timeout: float = 30) -> list[str]:
@@ -64,13 +64,13 @@ def read_ids(bootstrap: str, topic: str, wanted: set[str], timeout: float = 30) 
 
 
 async def test_events_committed_with_the_state_change_are_published_once_and_marked_sent(
-    engine, infra
+    engine, database, infra
 ):
     customer = f"c-{uuid.uuid4().hex[:8]}"
-    async with SqlUnitOfWork(outbox=writer(), engine=engine, causation_id="cmd-1") as uow:
-        await uow.conn.execute(text("INSERT INTO effects VALUES ('state', '-')"))
+    async with SqlUnitOfWork(outbox=writer(), database=database, causation_id="cmd-1") as uow:
+        await uow.conn.execute("INSERT INTO effects VALUES ('state', '-')")
         uow.stage([achieved(customer) for _ in range(3)])
-    relay = OutboxRelay(engine, kafka.producer(infra.bootstrap, "test-relay"))
+    relay = OutboxRelay(database, kafka.producer(infra.bootstrap, "test-relay"))
     assert await relay.publish_batch() == 3
     assert await relay.publish_batch() == 0  # nothing left unsent
     async with engine.connect() as conn:
@@ -82,9 +82,9 @@ async def test_events_committed_with_the_state_change_are_published_once_and_mar
     ) == sorted(ids)
 
 
-async def test_a_rolled_back_use_case_leaves_no_event_behind(engine):
+async def test_a_rolled_back_use_case_leaves_no_event_behind(engine, database):
     async def failing_use_case() -> None:
-        async with SqlUnitOfWork(outbox=writer(), engine=engine) as uow:
+        async with SqlUnitOfWork(outbox=writer(), database=database) as uow:
             uow.stage([achieved("c-rollback")])
             raise RuntimeError("the use case failed")
 
@@ -94,11 +94,11 @@ async def test_a_rolled_back_use_case_leaves_no_event_behind(engine):
         assert (await conn.execute(text("SELECT count(*) FROM outbox"))).scalar() == 0
 
 
-async def test_two_relays_share_the_backlog_without_publishing_a_row_twice(engine, infra):
-    async with SqlUnitOfWork(outbox=writer(), engine=engine) as uow:
+async def test_two_relays_share_the_backlog_without_publishing_a_row_twice(engine, database, infra):
+    async with SqlUnitOfWork(outbox=writer(), database=database) as uow:
         uow.stage([achieved(f"c-{i % 7}") for i in range(400)])
     relays = [
-        OutboxRelay(engine, kafka.producer(infra.bootstrap, f"r{i}"), batch_size=50)
+        OutboxRelay(database, kafka.producer(infra.bootstrap, f"r{i}"), batch_size=50)
         for i in range(2)
     ]
 

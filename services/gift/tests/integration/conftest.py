@@ -33,10 +33,12 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @asynccontextmanager
-async def gift_app(database_url: str, db_pool_size: int) -> AsyncIterator[httpx.AsyncClient]:
+async def gift_app(
+    database_url: str, db_pool_size: int, raise_app_exceptions: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = GiftSettings(database_url=database_url, db_pool_size=db_pool_size)
     service = await bootstrap.build(settings, set())
-    transport = httpx.ASGITransport(app=service.app)
+    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=raise_app_exceptions)
     async with httpx.AsyncClient(transport=transport, base_url="http://gift") as http:
         yield http
     assert service.close is not None
@@ -51,7 +53,15 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def crowded_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """Room for 50 requests in flight at once (pool 25 + overflow 25): every one holds
-    its own connection and transaction, and only the database makes them queue."""
+    """Room for 25 transactions at once: requests for different gifts (or the catalogue
+    commands) each hold their own, only the database makes them queue."""
     async with gift_app(database_url, db_pool_size=25) as http:
+        yield http
+
+
+@pytest.fixture
+async def server_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Answers as the server does: an error the app handles as a last resort comes back
+    as its problem response instead of being raised into the test."""
+    async with gift_app(database_url, db_pool_size=10, raise_app_exceptions=False) as http:
         yield http

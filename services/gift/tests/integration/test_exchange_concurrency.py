@@ -1,10 +1,10 @@
 """Exchanges racing each other on a real database: the stock never goes below zero
 and a reward never takes a second gift, however many requests arrive at once.
 
-Through the HTTP app the requests interleave in one event loop, each on its own
-pooled connection; the direct variant opens 50 transactions on 50 connections, lets
-them all start, and only then lets every one exchange: only the database's locks
-(the gift row lock, the reward's advisory lock) can keep them apart.
+Through the HTTP app the requests for one gift share transactions (group commit); the
+direct variant opens 50 transactions on 50 connections, lets them all start, and only
+then lets every one exchange: only the database's locks (the gift row lock, the
+reward's advisory lock) can keep them apart.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from questline.gift.adapters.outbound import tables
 from questline.gift.adapters.outbound.uow import SqlGiftUnitOfWork
 from questline.gift.application.exchange_gift import (
     ExchangeGift,
@@ -29,6 +28,7 @@ from questline.gift.application.exchange_gift import (
     exchange_gift,
 )
 from questline.gift.domain.errors import OutOfStock
+from questline.service_kit.db import Connection, Database
 from questline.service_kit.ids import new_id, utc_now
 from questline.service_kit.outbox import OutboxWriter
 
@@ -104,31 +104,32 @@ async def test_fifty_rewards_racing_for_ten_items_get_exactly_ten(
 
 
 @pytest.fixture
-async def fifty_connections(database_url: str) -> AsyncIterator[list[AsyncConnection]]:
-    engine = create_async_engine(database_url, pool_size=RACERS, max_overflow=0)
-    connections = await asyncio.gather(*(engine.connect() for _ in range(RACERS)))
+async def fifty_connections(database_url: str) -> AsyncIterator[list[Connection]]:
+    database = Database(database_url, pool_size=RACERS)
+    pool = await database.pool()
+    connections = await asyncio.gather(*(pool.acquire() for _ in range(RACERS)))
     try:
         yield list(connections)
     finally:
-        await asyncio.gather(*(c.close() for c in connections))
-        await engine.dispose()
+        await asyncio.gather(*(pool.release(c) for c in connections))
+        await database.close()
 
 
 async def test_fifty_transactions_on_fifty_connections_take_ten_items_and_no_more(
     client: httpx.AsyncClient,
     engine: AsyncEngine,
-    fifty_connections: list[AsyncConnection],
+    fifty_connections: list[Connection],
 ) -> None:
     gift_id = await add_gift(client, stock=STOCK)
-    outbox = OutboxWriter(tables.outbox, source="/questline/gift")
+    outbox = OutboxWriter(source="/questline/gift")
     everyone_in = asyncio.Barrier(RACERS)
 
-    async def race(conn: AsyncConnection) -> ExchangeRecorded | OutOfStock:
+    async def race(conn: Connection) -> ExchangeRecorded | OutOfStock:
         command = ExchangeGift(f"reward-{uuid.uuid4()}", "alice", gift_id)
         try:
-            async with conn.begin():
+            async with conn.transaction():
                 # Every transaction has begun (and holds a snapshot) before any exchanges.
-                await conn.execute(text("SELECT 1"))
+                await conn.execute("SELECT 1")
                 await everyone_in.wait()
                 uow = SqlGiftUnitOfWork(outbox=outbox, connection=conn)
                 return await exchange_gift(command, uow, utc_now, new_id)

@@ -8,24 +8,28 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from questline.contracts import events as contract
 from questline.mission.adapters.inbound import events
-from questline.mission.adapters.outbound import tables
 from questline.mission.adapters.outbound.uow import SqlMissionUnitOfWork
 from questline.mission.application.link_reward import LinkReward, link_reward
 from questline.mission.domain.errors import AchievementNotFound, RewardAlreadyLinked
+from questline.service_kit.db import Connection, Database
 from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.outbox import OutboxWriter
 
 pytestmark = pytest.mark.integration
 
-OUTBOX = OutboxWriter(tables.outbox, "/test")
+OUTBOX = OutboxWriter("/test")
 
 
-def owned(engine: AsyncEngine) -> SqlMissionUnitOfWork:
-    return SqlMissionUnitOfWork(outbox=OUTBOX, engine=engine)
+def owned(database: Database) -> SqlMissionUnitOfWork:
+    return SqlMissionUnitOfWork(outbox=OUTBOX, database=database)
+
+
+def bound(conn: Connection, causation_id: str) -> SqlMissionUnitOfWork:
+    return SqlMissionUnitOfWork(outbox=OUTBOX, connection=conn, causation_id=causation_id)
 
 
 @pytest.fixture
@@ -43,9 +47,9 @@ async def linked_events(db: Any) -> list[dict[str, Any]]:
 
 
 async def test_linking_a_reward_shows_on_the_achievement_and_writes_reward_linked(
-    client: httpx.AsyncClient, engine: AsyncEngine, db: Any, achievement: dict[str, Any]
+    client: httpx.AsyncClient, database: Database, db: Any, achievement: dict[str, Any]
 ) -> None:
-    await link_reward(LinkReward(achievement["id"], "rw-1"), owned(engine))
+    await link_reward(LinkReward(achievement["id"], "rw-1"), owned(database))
 
     read = (await client.get(f"/missions/{achievement['id']}")).json()
     assert (read["rewardId"], read["status"]) == ("rw-1", "REWARDED")
@@ -59,31 +63,31 @@ async def test_linking_a_reward_shows_on_the_achievement_and_writes_reward_linke
 
 
 async def test_linking_the_same_reward_twice_writes_reward_linked_once(
-    engine: AsyncEngine, db: Any, achievement: dict[str, Any]
+    database: Database, db: Any, achievement: dict[str, Any]
 ) -> None:
     for _ in range(2):
-        await link_reward(LinkReward(achievement["id"], "rw-1"), owned(engine))
+        await link_reward(LinkReward(achievement["id"], "rw-1"), owned(database))
 
     assert len(await linked_events(db)) == 1
 
 
 async def test_a_different_second_reward_is_refused_and_rolled_back(
-    client: httpx.AsyncClient, engine: AsyncEngine, db: Any, achievement: dict[str, Any]
+    client: httpx.AsyncClient, database: Database, db: Any, achievement: dict[str, Any]
 ) -> None:
-    await link_reward(LinkReward(achievement["id"], "rw-1"), owned(engine))
+    await link_reward(LinkReward(achievement["id"], "rw-1"), owned(database))
 
     with pytest.raises(RewardAlreadyLinked):
-        await link_reward(LinkReward(achievement["id"], "rw-2"), owned(engine))
+        await link_reward(LinkReward(achievement["id"], "rw-2"), owned(database))
 
     assert (await client.get(f"/missions/{achievement['id']}")).json()["rewardId"] == "rw-1"
     assert len(await linked_events(db)) == 1
 
 
 async def test_a_reward_for_an_unknown_achievement_writes_nothing(
-    engine: AsyncEngine, db: Any
+    database: Database, db: Any
 ) -> None:
     with pytest.raises(AchievementNotFound):
-        await link_reward(LinkReward("no-such-achievement", "rw-1"), owned(engine))
+        await link_reward(LinkReward("no-such-achievement", "rw-1"), owned(database))
 
     assert await db.outbox() == []
 
@@ -111,16 +115,16 @@ def reward_issued(event_id: str, mission_id: str, reward_id: str) -> IncomingEve
 
 
 async def test_an_inbox_batch_links_the_reward_with_the_event_as_causation(
-    client: httpx.AsyncClient, engine: AsyncEngine, achievement: dict[str, Any]
+    client: httpx.AsyncClient,
+    database: Database,
+    engine: AsyncEngine,
+    achievement: dict[str, Any],
 ) -> None:
-    def uow_on(conn: AsyncConnection, causation_id: str) -> SqlMissionUnitOfWork:
-        return SqlMissionUnitOfWork(outbox=OUTBOX, connection=conn, causation_id=causation_id)
-
-    apply = events.make_apply(uow_on)
+    on_reward_issued = events.handlers(bound)[contract.RewardIssued]
     batch = [reward_issued(f"ev-{n}", achievement["id"], "rw-1") for n in (1, 2)]  # a re-publish
 
-    async with engine.begin() as conn:
-        await apply(conn, batch)
+    async with database.transaction() as conn:
+        await on_reward_issued(conn, batch)
 
     assert (await client.get(f"/missions/{achievement['id']}")).json()["rewardId"] == "rw-1"
     async with engine.connect() as conn:
@@ -135,3 +139,22 @@ async def test_an_inbox_batch_links_the_reward_with_the_event_as_causation(
             .all()
         )
     assert rows == ["ev-1"]
+
+
+async def test_an_inbox_batch_links_each_reward_to_its_own_achievement(
+    client: httpx.AsyncClient, database: Database, db: Any
+) -> None:
+    created = [
+        (await client.post("/missions", json={"customerId": "alice", "missionCode": code})).json()
+        for code in ("first-win", "daily-login", "event-boss")
+    ]
+    on_reward_issued = events.handlers(bound)[contract.RewardIssued]
+    batch = [reward_issued(f"ev-{n}", a["id"], f"rw-{n}") for n, a in enumerate(created)]
+
+    async with database.transaction() as conn:
+        await on_reward_issued(conn, batch)
+
+    for n, a in enumerate(created):
+        assert (await client.get(f"/missions/{a['id']}")).json()["rewardId"] == f"rw-{n}"
+    linked = {(e["data"]["missionId"], e["data"]["rewardId"]) for e in await linked_events(db)}
+    assert linked == {(a["id"], f"rw-{n}") for n, a in enumerate(created)}

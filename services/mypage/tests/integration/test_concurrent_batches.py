@@ -10,10 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from questline.contracts import events as contract
+from questline.service_kit.db import Database
 
 pytestmark = pytest.mark.integration
 
@@ -29,38 +28,38 @@ ACHIEVED_2 = contract.MissionAchieved(
 )
 
 
-async def until_a_session_waits_for_a_lock(engine: AsyncEngine) -> None:
+async def until_a_session_waits_for_a_lock(database: Database) -> None:
     """Asks the server until some backend is blocked on a lock (a query per turn, no sleep)."""
-    async with engine.connect() as conn, asyncio.timeout(10):
-        while not (
-            await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
-        ).scalar():
-            await conn.rollback()
+    async with database.connection() as conn, asyncio.timeout(10):
+        while not await conn.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+            pass
 
 
 async def two_overlapping_batches(
-    engine: AsyncEngine, apply: Any, first: list[Any], second: list[Any]
+    database: Database, apply: Any, first: list[Any], second: list[Any]
 ) -> None:
     """`first` is applied and left uncommitted; `second` starts, must wait; then both commit."""
-    async with engine.connect() as one, engine.connect() as two:
-        await one.begin()
+    pool = await database.pool()
+    async with pool.acquire() as one, pool.acquire() as two:
+        first_tx, second_tx = one.transaction(), two.transaction()
+        await first_tx.start()
         await apply(one, first)
-        await two.begin()
+        await second_tx.start()
         waiting = asyncio.create_task(apply(two, second))
-        await until_a_session_waits_for_a_lock(engine)
-        await one.commit()
+        await until_a_session_waits_for_a_lock(database)
+        await first_tx.commit()
         await waiting
-        await two.commit()
+        await second_tx.commit()
 
 
 async def test_overlapping_batches_for_a_known_customer_both_stay_on_the_page(
-    client: httpx.AsyncClient, engine: AsyncEngine, apply: Any, as_incoming: Any
+    client: httpx.AsyncClient, database: Database, apply: Any, as_incoming: Any
 ) -> None:
-    async with engine.begin() as conn:
+    async with database.transaction() as conn:
         await apply(conn, [as_incoming("e0", ACHIEVED_2)])
 
     await two_overlapping_batches(
-        engine, apply, [as_incoming("e1", ACHIEVED)], [as_incoming("e2", DEPOSITED)]
+        database, apply, [as_incoming("e1", ACHIEVED)], [as_incoming("e2", DEPOSITED)]
     )
 
     page = (await client.get("/mypage/alice")).json()
@@ -69,10 +68,10 @@ async def test_overlapping_batches_for_a_known_customer_both_stay_on_the_page(
 
 
 async def test_overlapping_first_batches_for_a_new_customer_both_stay_on_the_page(
-    client: httpx.AsyncClient, engine: AsyncEngine, apply: Any, as_incoming: Any
+    client: httpx.AsyncClient, database: Database, apply: Any, as_incoming: Any
 ) -> None:
     await two_overlapping_batches(
-        engine, apply, [as_incoming("e1", ACHIEVED)], [as_incoming("e2", DEPOSITED)]
+        database, apply, [as_incoming("e1", ACHIEVED)], [as_incoming("e2", DEPOSITED)]
     )
 
     page = (await client.get("/mypage/alice")).json()

@@ -1,6 +1,7 @@
 """The reward service on a real PostgreSQL: a fresh, migrated database per test, the real
 app built by bootstrap (HTTP role only) and an in-process HTTP client. Rewards are
-issued by events, so tests drive the use cases through the SQL unit of work."""
+issued by events, so tests drive the use cases through the SQL unit of work (asyncpg, as
+the service runs them) and inspect the tables apart from it."""
 
 from __future__ import annotations
 
@@ -15,16 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from questline.devstack.testing import ServiceUnderTest, outbox_rows
 from questline.reward import bootstrap
-from questline.reward.adapters.outbound import tables
 from questline.reward.adapters.outbound.uow import SqlRewardUnitOfWork
 from questline.reward.settings import RewardSettings
+from questline.service_kit.db import Database
 from questline.service_kit.outbox import OutboxWriter
 
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
-OUTBOX = OutboxWriter(tables.outbox, "/test")
+OUTBOX = OutboxWriter("/test")
 
 
-class Database:
+class Tables:
+    """The reward tables as a test inspects them (SQLAlchemy, apart from the adapters)."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
@@ -38,14 +41,14 @@ class Database:
 
 
 @pytest.fixture
-def db(engine: AsyncEngine) -> Database:
-    return Database(engine)
+def db(engine: AsyncEngine) -> Tables:
+    return Tables(engine)
 
 
 @pytest.fixture
-def owned_uow(engine: AsyncEngine) -> Callable[[], SqlRewardUnitOfWork]:
+def owned_uow(database: Database) -> Callable[[], SqlRewardUnitOfWork]:
     """A unit of work that opens and commits its own transaction, as a command does."""
-    return lambda: SqlRewardUnitOfWork(outbox=OUTBOX, engine=engine)
+    return lambda: SqlRewardUnitOfWork(outbox=OUTBOX, database=database)
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from questline.contracts import events as contract
 from questline.reward.adapters.inbound import events
-from questline.reward.adapters.outbound import tables
 from questline.reward.adapters.outbound.uow import SqlRewardUnitOfWork
 from questline.reward.domain.errors import RewardNotFound
+from questline.service_kit.db import Connection, Database
 from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.outbox import OutboxWriter
 
@@ -47,18 +46,39 @@ def achieved(mission_id: str, points: int = 50) -> contract.MissionAchieved:
     )
 
 
-@pytest.fixture
-def apply(clock: Any, new_id: Any) -> Any:
-    outbox = OutboxWriter(tables.outbox, "/test")
+def exchanged(reward_id: str, gift_id: str = "gift-potion") -> contract.RewardExchanged:
+    return contract.RewardExchanged(
+        customer_id="alice",
+        reward_id=reward_id,
+        gift_id=gift_id,
+        exchange_id="ex-1",
+        exchanged_at=AT,
+    )
 
-    def uow_on(conn: AsyncConnection, causation_id: str) -> SqlRewardUnitOfWork:
+
+@pytest.fixture
+def apply(database: Database, clock: Any, new_id: Any) -> Any:
+    """One batch as the inbox applies it: in one transaction, each handler of the table
+    in the table's order with the batch's events of its type."""
+    outbox = OutboxWriter("/test")
+
+    def uow_on(conn: Connection, causation_id: str) -> SqlRewardUnitOfWork:
         return SqlRewardUnitOfWork(outbox=outbox, connection=conn, causation_id=causation_id)
 
-    return events.make_apply(uow_on, clock, new_id)
+    table = events.handlers(uow_on, clock, new_id)
+
+    async def apply(batch: list[IncomingEvent]) -> None:
+        async with database.transaction() as conn:
+            for model, handler in table.items():
+                mine = [e for e in batch if isinstance(e.data, model)]
+                if mine:
+                    await handler(conn, mine)
+
+    return apply
 
 
 async def test_a_batch_rewards_each_achievement_once_even_when_republished(
-    apply: Any, engine: AsyncEngine, db: Any
+    apply: Any, db: Any
 ) -> None:
     batch = [
         incoming("ev-1", achieved("ach-1")),
@@ -66,8 +86,7 @@ async def test_a_batch_rewards_each_achievement_once_even_when_republished(
         incoming("ev-3", achieved("ach-1")),  # the relay re-published it with a new id
     ]
 
-    async with engine.begin() as conn:
-        await apply(conn, batch)
+    await apply(batch)
 
     assert {r["mission_id"]: r["points"] for r in await db.rewards()} == {"ach-1": 50, "ach-2": 10}
     issued = await db.outbox()
@@ -77,22 +96,11 @@ async def test_a_batch_rewards_each_achievement_once_even_when_republished(
     ]
 
 
-async def test_the_wallets_exchange_marks_the_reward_exchanged(
-    apply: Any, engine: AsyncEngine, db: Any
-) -> None:
-    async with engine.begin() as conn:
-        await apply(conn, [incoming("ev-1", achieved("ach-1"))])
+async def test_the_wallets_exchange_marks_the_reward_exchanged(apply: Any, db: Any) -> None:
+    await apply([incoming("ev-1", achieved("ach-1"))])
     [reward] = await db.rewards()
-    exchanged = contract.RewardExchanged(
-        customer_id="alice",
-        reward_id=reward["id"],
-        gift_id="gift-potion",
-        exchange_id="ex-1",
-        exchanged_at=AT,
-    )
 
-    async with engine.begin() as conn:
-        await apply(conn, [incoming("ev-2", exchanged)])
+    await apply([incoming("ev-2", exchanged(reward["id"]))])
 
     [reward] = await db.rewards()
     assert (reward["status"], reward["gift_id"]) == ("EXCHANGED", "gift-potion")
@@ -102,20 +110,29 @@ async def test_the_wallets_exchange_marks_the_reward_exchanged(
     ]
 
 
-async def test_a_failing_event_rolls_back_the_whole_batch(
-    apply: Any, engine: AsyncEngine, db: Any
+async def test_a_batch_issues_its_rewards_before_it_marks_them_exchanged(
+    apply: Any, db: Any
 ) -> None:
-    unknown = contract.RewardExchanged(
-        customer_id="alice",
-        reward_id="no-such-reward",
-        gift_id="gift-potion",
-        exchange_id="ex-1",
-        exchanged_at=AT,
+    # Arrival order is no guide across topics: the table declares the cause first.
+    await apply([incoming("ev-2", exchanged("rw-1")), incoming("ev-1", achieved("ach-1"))])
+
+    [reward] = await db.rewards()
+    assert (reward["id"], reward["status"], reward["gift_id"]) == (
+        "rw-1",
+        "EXCHANGED",
+        "gift-potion",
     )
+    assert [(e["type"], e["causationid"]) for e in await db.outbox()] == [
+        ("questline.reward.issued.v1", "ev-1"),
+        ("questline.reward.exchanged.v1", "ev-2"),
+    ]
+
+
+async def test_a_failing_event_rolls_back_the_whole_batch(apply: Any, db: Any) -> None:
+    unknown = exchanged("no-such-reward")
 
     with pytest.raises(RewardNotFound):
-        async with engine.begin() as conn:
-            await apply(conn, [incoming("ev-1", achieved("ach-1")), incoming("ev-2", unknown)])
+        await apply([incoming("ev-1", achieved("ach-1")), incoming("ev-2", unknown)])
 
     assert await db.rewards() == []
     assert await db.outbox() == []

@@ -8,14 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from questline.contracts import events as contract
+from questline.service_kit.db import Database
 from questline.service_kit.envelope import IncomingEvent
-from questline.service_kit.outbox import OutboxWriter
 from questline.wallet.adapters.inbound import events
-from questline.wallet.adapters.outbound import tables
-from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
 from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
 
 pytestmark = pytest.mark.integration
@@ -95,21 +92,17 @@ def reward_issued(event_id: str, reward_id: str) -> IncomingEvent:
 
 
 async def test_a_batch_with_a_republished_reward_issued_deposits_each_reward_once(
-    engine: AsyncEngine, clock: Any, db: Any
+    database: Database, uow_on: Any, clock: Any, db: Any
 ) -> None:
-    writer = OutboxWriter(tables.outbox, "/test")
-
-    def uow_on(conn: AsyncConnection, causation_id: str) -> SqlWalletUnitOfWork:
-        return SqlWalletUnitOfWork(outbox=writer, connection=conn, causation_id=causation_id)
-
+    deposit = events.handlers(uow_on, clock)[contract.RewardIssued]
     batch = [
         reward_issued("ev-1", "rw-1"),
         reward_issued("ev-2", "rw-2"),
         reward_issued("ev-3", "rw-1"),
     ]
 
-    async with engine.begin() as conn:
-        await events.make_apply(uow_on, clock)(conn, batch)
+    async with database.transaction() as conn:
+        await deposit(conn, batch)
 
     assert [e["reward_id"] for e in await db.entries()] == ["rw-1", "rw-2"]
     assert [(e["data"]["rewardId"], e["causationid"]) for e in await db.outbox()] == [

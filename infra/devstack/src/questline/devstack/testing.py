@@ -177,7 +177,8 @@ def toxiproxy() -> Iterator[Toxiproxy]:
 
 # --- one service in process, on a fresh migrated database ------------------------------
 # A service's tests/integration/conftest.py defines only `service_under_test`; the
-# fixtures below give it `database_url`, `service` (HTTP role), `client` and `engine`.
+# fixtures below give it `database_url`, `service` (HTTP role), `client`, `database`
+# (asyncpg, as the adapters use it) and `engine` (SQLAlchemy, to inspect tables).
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,18 @@ async def client(service: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Any]:
+    """The service's database as its adapters see it: an asyncpg pool (service_kit)."""
+    from questline.service_kit.db import Database
+
+    db = Database(database_url, pool_size=10)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[Any]:
+    """SQLAlchemy, for tests that inspect or arrange tables directly."""
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(database_url, pool_size=10, max_overflow=10)

@@ -1,79 +1,146 @@
-"""Database plumbing: engines, readiness, and telling transient failures from bugs."""
+"""Database plumbing: one asyncpg pool per process, and telling transient failures
+from bugs. Hot paths speak SQL to asyncpg directly (prepared statements, cached per
+connection); SQLAlchemy stays for table definitions and Alembic migrations only."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import orjson
-from sqlalchemy import exc, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# asyncpg's connection (or a pool's proxy of one): the type the adapters are written to.
+from asyncpg import Connection as Connection
 
 
-def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+def asyncpg_dsn(url: str) -> str:
+    """asyncpg wants `postgresql://`; settings carry SQLAlchemy's `postgresql+asyncpg://`."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        # No pre-ping: it costs a round trip per checkout; a dead connection surfaces as a
-        # transient error, which callers already retry.
-        pool_pre_ping=False,
-        pool_recycle=1800,
-        json_serializer=_json_dumps,
-        json_deserializer=orjson.loads,
+async def _init_connection(conn: Any) -> None:
+    # jsonb in binary form: a version byte, then the JSON text, encoded by orjson.
+    await conn.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        encoder=lambda value: b"\x01" + orjson.dumps(value),
+        decoder=lambda data: orjson.loads(data[1:]),
+        format="binary",
     )
 
 
-async def ping(engine: AsyncEngine, timeout: float = 2.0) -> bool:
-    try:
-        async with asyncio.timeout(timeout):
-            async with engine.connect() as conn:
-                await conn.execute(text("select 1"))
-        return True
-    except Exception:
-        return False
+async def _reset_connection(conn: Any) -> None:
+    # asyncpg's default reset costs a round trip on every release (advisory unlock,
+    # CLOSE ALL, UNLISTEN, RESET ALL). Our sessions keep no such state: locks are
+    # transaction-scoped, settings SET LOCAL, listeners removed by their owner. Only an
+    # interrupted transaction needs undoing.
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+class Database:
+    """An asyncpg pool, created on first use: nothing connects at build time."""
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self._dsn = asyncpg_dsn(url)
+        self._size = pool_size
+        self._pool: Any = None
+        self._creating = asyncio.Lock()
+
+    async def pool(self) -> Any:
+        if self._pool is None:
+            async with self._creating:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(
+                        self._dsn,
+                        min_size=1,
+                        max_size=self._size,
+                        init=_init_connection,
+                        reset=_reset_connection,
+                        # Idle connections are closed after a while, so a restarted
+                        # database is met by fresh connections.
+                        max_inactive_connection_lifetime=300,
+                    )
+        return self._pool
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A connection inside one transaction: committed on success, else rolled back."""
+        pool = await self.pool()
+        async with pool.acquire() as conn, conn.transaction():
+            yield conn
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A connection in autocommit: for single-statement reads (no BEGIN/ROLLBACK)."""
+        pool = await self.pool()
+        async with pool.acquire() as conn:
+            yield conn
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        try:
+            async with asyncio.timeout(timeout), self.connection() as conn:
+                await conn.fetchval("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            try:
+                await asyncio.wait_for(pool.close(), 5)
+            except (TimeoutError, OSError):
+                pool.terminate()
 
 
 # SQLSTATE classes that a retry can cure: serialization failure, deadlock, connection
 # exceptions, insufficient resources, operator intervention (e.g. admin shutdown).
 _TRANSIENT_SQLSTATE_PREFIXES = ("40001", "40P01", "08", "53", "57")
+# asyncpg's client-side connection errors, which derive neither from OSError nor carry
+# a SQLSTATE of class 08.
+_TRANSIENT_NAMES = {
+    "ConnectionDoesNotExistError",
+    "CannotConnectNowError",
+    "ConnectionFailureError",
+    "InterfaceError",
+    "TooManyConnectionsError",
+    "InternalClientError",
+}
 
 
 def is_transient(error: BaseException) -> bool:
     """True when retrying later can succeed (database down, deadlock, timeout)."""
     if isinstance(error, (OSError, ConnectionError, TimeoutError, asyncio.TimeoutError)):
         return True
-    if isinstance(error, exc.DBAPIError):
+    # A value the driver cannot encode (asyncpg's client-side DataError derives from its
+    # InterfaceError) or a SQLSTATE 22 from the server: a bad value, never cured by a retry.
+    if type(error).__name__ == "DataError" or isinstance(error, (ValueError, OverflowError)):
+        return False
+    if isinstance(error, asyncpg.PostgresError):
+        code = getattr(error, "sqlstate", None)
+        return isinstance(code, str) and code.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
+    exc = sys.modules.get("sqlalchemy.exc")  # only if loaded: the runtime path never is
+    if exc is not None and isinstance(error, exc.DBAPIError):  # judge the driver's error
         if error.connection_invalidated:
             return True
         orig = error.orig
-        # asyncpg's DataError (a value the driver cannot encode) derives from its
-        # InterfaceError: a bad value, never cured by a retry.
         if type(orig).__name__ == "DataError" or isinstance(
             getattr(orig, "__cause__", None), (ValueError, OverflowError)
         ):
             return False
         if isinstance(error, (exc.OperationalError, exc.InterfaceError)):
             return True
-        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-        if isinstance(code, str) and code.startswith(_TRANSIENT_SQLSTATE_PREFIXES):
-            return True
-        return is_transient(error.orig) if error.orig is not None else False
-    if isinstance(error, exc.TimeoutError):  # pool exhausted
+        return is_transient(orig) if orig is not None else False
+    if exc is not None and isinstance(error, exc.TimeoutError):
+        return True
+    if type(error).__name__ in _TRANSIENT_NAMES:
         return True
     cause = error.__cause__
     if cause is not None and cause is not error:
         return is_transient(cause)
-    name = type(error).__name__
-    # asyncpg's connection errors do not derive from OSError.
-    return name in {
-        "ConnectionDoesNotExistError",
-        "CannotConnectNowError",
-        "ConnectionFailureError",
-        "InterfaceError",
-        "TooManyConnectionsError",
-    }
+    return False

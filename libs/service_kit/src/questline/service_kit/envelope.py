@@ -1,8 +1,12 @@
-"""CloudEvents 1.0 in Kafka binary mode, through the CloudEvents SDK.
+"""CloudEvents 1.0 in Kafka binary mode (the spec's Kafka protocol binding).
 
 Outgoing: a contract model becomes headers (`ce_*`), key (the customer id) and a JSON
 value, built when the event is written to the outbox, so the relay only copies bytes.
-Incoming: headers are validated by the SDK, the data by the contract model.
+Incoming: the required attributes are checked here, the data by the contract model.
+
+Written against the spec rather than through the CloudEvents SDK: the SDK's validation
+layers cost ~20 µs per event each way, more than the rest of a consumer's work per event.
+The unit tests hold this module to the SDK in both directions.
 """
 
 from __future__ import annotations
@@ -12,26 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cloudevents.core.bindings import kafka as ce_kafka
-from cloudevents.core.exceptions import BaseCloudEventException
-from cloudevents.core.formats.json import JSONFormat
-from cloudevents.core.v1.event import CloudEvent
-
 from questline.contracts.events import EventData
 from questline.contracts.registry import ContractError, parse
 
 CONTENT_TYPE = "application/json"
-
-
-class _RawDataFormat(JSONFormat):
-    """Leaves the data as bytes: the contract model parses and validates it once."""
-
-    def read_data(self, body: bytes, datacontenttype: str | None) -> Any:
-        return body
-
-
-_WRITE_FORMAT = JSONFormat()
-_READ_FORMAT = _RawDataFormat()
+SPEC_VERSION = "1.0"
+_REQUIRED = ("ce_id", "ce_source", "ce_type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,25 +35,26 @@ class OutgoingRecord:
     value: bytes
 
 
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def to_record(
     data: EventData, source: str, causation_id: str | None, event_id: str | None = None
 ) -> OutgoingRecord:
     event_id = event_id or str(uuid.uuid4())
-    attributes: dict[str, Any] = {
-        "id": event_id,
-        "source": source,
-        "type": data.TYPE,
-        "time": datetime.now(UTC),
-        "datacontenttype": CONTENT_TYPE,
-        "correlationid": data.correlation_id(),
+    headers = {
+        "ce_specversion": SPEC_VERSION,
+        "ce_id": event_id,
+        "ce_source": source,
+        "ce_type": data.TYPE,
+        "ce_time": _rfc3339(datetime.now(UTC)),
+        "content-type": CONTENT_TYPE,
+        "ce_correlationid": data.correlation_id(),
     }
     if causation_id:
-        attributes["causationid"] = causation_id
-    message = ce_kafka.to_binary(
-        CloudEvent(attributes, data.to_json_bytes()), _WRITE_FORMAT, lambda _e: data.key()
-    )
-    headers = {name: value.decode() for name, value in message.headers.items()}
-    return OutgoingRecord(event_id, data.TOPIC, data.key(), headers, message.value)
+        headers["ce_causationid"] = causation_id
+    return OutgoingRecord(event_id, data.TOPIC, data.key(), headers, data.to_json_bytes())
 
 
 class PoisonMessage(Exception):
@@ -84,6 +75,41 @@ class IncomingEvent:
     offset: int
 
 
+def read_headers(headers: Any) -> dict[str, str]:
+    """The record's headers as text; raises PoisonMessage when they are not a CloudEvent."""
+    if not headers:
+        raise PoisonMessage("record has no CloudEvents headers")
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    try:
+        text = {
+            name: value.decode() if isinstance(value, bytes) else str(value)
+            for name, value in pairs
+            if value is not None
+        }
+    except UnicodeDecodeError as error:
+        raise PoisonMessage(f"not a valid CloudEvent: header is not UTF-8: {error}") from error
+    if text.get("ce_specversion") != SPEC_VERSION:
+        raise PoisonMessage(
+            f"not a valid CloudEvent: specversion {text.get('ce_specversion')!r} is not 1.0"
+        )
+    missing = [name[3:] for name in _REQUIRED if not text.get(name)]
+    if missing:
+        raise PoisonMessage(f"not a valid CloudEvent: missing {', '.join(missing)}")
+    return text
+
+
+def _time(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as error:
+        raise PoisonMessage(f"not a valid CloudEvent: time {raw!r} is not RFC 3339") from error
+    if moment.tzinfo is None:
+        raise PoisonMessage(f"not a valid CloudEvent: time {raw!r} has no offset")
+    return moment
+
+
 def from_record(
     topic: str,
     partition: int,
@@ -92,29 +118,20 @@ def from_record(
     headers: Any,
     value: bytes | None,
 ) -> IncomingEvent:
-    if not headers or value is None:
-        raise PoisonMessage("record has no CloudEvents headers or no value")
+    if value is None:
+        raise PoisonMessage("record has no value")
+    ce = read_headers(headers)
     try:
-        pairs = headers.items() if isinstance(headers, dict) else headers
-        message = ce_kafka.KafkaMessage(
-            headers={k: v if isinstance(v, bytes) else str(v).encode() for k, v in pairs},
-            key=key,
-            value=value,
-        )
-        event = ce_kafka.from_binary(message, _READ_FORMAT, CloudEvent)
-    except (BaseCloudEventException, UnicodeDecodeError, ValueError, KeyError) as error:
-        raise PoisonMessage(f"not a valid CloudEvent: {error}") from error
-    try:
-        data = parse(event.get_type(), value)
+        data = parse(ce["ce_type"], value)
     except ContractError as error:
         raise PoisonMessage(str(error)) from error
     return IncomingEvent(
-        id=event.get_id(),
-        type=event.get_type(),
-        source=event.get_source(),
-        time=event.get_time(),
-        correlation_id=event.get_extension("correlationid"),
-        causation_id=event.get_extension("causationid"),
+        id=ce["ce_id"],
+        type=ce["ce_type"],
+        source=ce["ce_source"],
+        time=_time(ce.get("ce_time")),
+        correlation_id=ce.get("ce_correlationid"),
+        causation_id=ce.get("ce_causationid"),
         data=data,
         topic=topic,
         partition=partition,

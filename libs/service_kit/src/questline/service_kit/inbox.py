@@ -11,37 +11,34 @@ rows of its event ids, then commit offsets.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, func
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from questline.contracts.registry import dlq_topic
+from questline.contracts.events import EventData
+from questline.contracts.registry import EVENT_TYPES, dlq_topic
 from questline.service_kit import metrics
-from questline.service_kit.db import is_transient
+from questline.service_kit.db import Connection, Database, is_transient
 from questline.service_kit.envelope import IncomingEvent, PoisonMessage, from_record
-from questline.service_kit.logs import get_logger
+from questline.service_kit.logs import get_logger, log_context
 
 log = get_logger(__name__)
 
 T = TypeVar("T")
-Apply = Callable[[AsyncConnection, Sequence[IncomingEvent]], Awaitable[None]]
+Handler = Callable[[Connection, Sequence[IncomingEvent]], Awaitable[None]]
+"""Applies the events of one batch (all of the types it is declared for, in arrival
+order) inside the batch's transaction."""
+EventHandlers = Mapping[type[EventData], Handler]
+"""A service's consumed events, declared once: contract model → handler. Topics and the
+handled types derive from it; handlers run in the table's order (declare causes before
+their effects); a handler named for several types runs once per batch."""
 
 
-def inbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "inbox",
-        metadata,
-        Column("event_id", String(64), primary_key=True),
-        Column("event_type", String(200), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+def topics_of(handlers: EventHandlers) -> list[str]:
+    return sorted({model.TOPIC for model in handlers})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,36 +49,46 @@ class DeadLetter:
 
 
 class InboxConsumer:
+    # Records the batch's event ids; the ones that come back are new (not duplicates).
+    _RECORD = (
+        "INSERT INTO inbox (event_id, event_type) SELECT * FROM unnest($1::text[], $2::text[]) "
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    )
+    _PURGE = "DELETE FROM inbox WHERE received_at < now() - make_interval(secs => $1)"
+
     def __init__(
         self,
         *,
-        engine: AsyncEngine,
-        inbox: Table,
+        database: Database,
         consumer: Consumer,
         dlq_producer: Producer,
-        topics: Sequence[str],
-        handled_types: Collection[str],
-        apply: Apply,
+        handlers: EventHandlers,
         group_id: str,
+        topics: Sequence[str] | None = None,  # default: the handled models' topics
         batch_size: int = 500,
         linger_seconds: float = 0.002,
         after_commit: Callable[[], None] | None = None,
         retention_s: int = 14 * 24 * 3600,
     ) -> None:
         self._retention_s = retention_s
-        self._engine = engine
-        self._inbox = inbox
+        self._db = database
         self._consumer = consumer
         self._dlq = dlq_producer
-        self._topics = list(topics)
-        self._handled = frozenset(handled_types)
-        self._apply = apply
+        self._topics = list(topics) if topics is not None else topics_of(handlers)
+        self._handled = frozenset(model.TYPE for model in handlers)
+        # Each distinct handler once, in the table's order, with the types it takes.
+        self._plan: list[tuple[Handler, frozenset[str]]] = []
+        for model, handler in handlers.items():
+            for i, (known, types) in enumerate(self._plan):
+                if known is handler:
+                    self._plan[i] = (known, types | {model.TYPE})
+                    break
+            else:
+                self._plan.append((handler, frozenset({model.TYPE})))
         self._group_id = group_id
         self._batch_size = batch_size
         self._linger = linger_seconds
         self._after_commit = after_commit
-        # Prepared once and run as executemany, so its compiled form is cached.
-        self._record = insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
         # librdkafka handles are thread-safe, but one thread keeps poll/commit/close ordered.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"consumer-{group_id}")
 
@@ -110,13 +117,8 @@ class InboxConsumer:
         """Forget event ids older than the retention: a redelivery can only come from the
         topic, and Kafka keeps records for less (7 days by default)."""
         try:
-            async with self._engine.begin() as conn:
-                await conn.execute(
-                    delete(self._inbox).where(
-                        self._inbox.c.received_at
-                        < func.now() - timedelta(seconds=self._retention_s)
-                    )
-                )
+            async with self._db.transaction() as conn:
+                await conn.execute(self._PURGE, float(self._retention_s))
         except Exception as error:  # housekeeping: never stop consuming for it
             log.warning("inbox_purge_failed", error=str(error))
 
@@ -137,9 +139,17 @@ class InboxConsumer:
         """Apply one polled batch; True once its offsets may be (and were) committed."""
         events: list[IncomingEvent] = []
         dead: list[DeadLetter] = []
+        ignored: dict[str, int] = {}
         for message in messages:
             if message.error() is not None:
                 log.warning("consumer_record_error", error=str(message.error()))
+                continue
+            kind = _type_of(message)
+            if kind in EVENT_TYPES and kind not in self._handled:
+                # Another consumer's business (a known type we do not take): tolerated,
+                # not even parsed. Unknown types go on, to be dead-lettered as poison.
+                topic = message.topic() or ""
+                ignored[topic] = ignored.get(topic, 0) + 1
                 continue
             try:
                 event = from_record(
@@ -153,10 +163,9 @@ class InboxConsumer:
             except PoisonMessage as error:
                 dead.append(DeadLetter(message, str(error), "PoisonMessage"))
                 continue
-            if event.type in self._handled:
-                events.append(event)
-            else:  # another consumer's business: tolerated, not applied
-                metrics.EVENTS_CONSUMED.labels(event.topic, "ignored").inc()
+            events.append(event)
+        for topic, count in ignored.items():
+            metrics.EVENTS_CONSUMED.labels(topic, "ignored").inc(count)
         if events:
             failed = await self._apply_until_done(events, stopping)
             if failed is None:
@@ -168,7 +177,8 @@ class InboxConsumer:
             ]
         if dead:
             await self._dead_letter(dead)
-        await self._in_thread(self._commit, messages)
+        # Asynchronous commit: it only queues the offsets, no need to leave the loop.
+        self._commit(messages)
         if self._after_commit is not None:
             self._after_commit()
         return True
@@ -225,18 +235,41 @@ class InboxConsumer:
 
     async def _apply_batch(self, events: Sequence[IncomingEvent]) -> None:
         unique = list({e.id: e for e in events}.values())
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                self._record,
-                [{"event_id": e.id, "event_type": e.type} for e in unique],
-            )
-            fresh_ids = set(result.scalars())
-            fresh = [e for e in unique if e.id in fresh_ids]
-            if fresh:
-                await self._apply(conn, fresh)
+        # One event alone (a retry, an isolated culprit) logs with its own ids.
+        ids = (
+            {"correlationid": unique[0].correlation_id, "causationid": unique[0].id}
+            if len(unique) == 1
+            else {}
+        )
+        with log_context(**ids):
+            async with self._db.transaction() as conn:
+                fresh_ids = {
+                    row[0]
+                    for row in await conn.fetch(
+                        self._RECORD, [e.id for e in unique], [e.type for e in unique]
+                    )
+                }
+                fresh = [e for e in unique if e.id in fresh_ids]
+                for handler, types in self._plan:
+                    mine = [e for e in fresh if e.type in types]
+                    if mine:
+                        await handler(conn, mine)
+        applied: dict[str, int] = {}
+        duplicates: dict[str, int] = {}
         for e in unique:
-            outcome = "applied" if e.id in fresh_ids else "duplicate"
-            metrics.EVENTS_CONSUMED.labels(e.topic, outcome).inc()
+            counts = applied if e.id in fresh_ids else duplicates
+            counts[e.topic] = counts.get(e.topic, 0) + 1
+        for topic, count in applied.items():
+            metrics.EVENTS_CONSUMED.labels(topic, "applied").inc(count)
+        for topic, count in duplicates.items():
+            metrics.EVENTS_CONSUMED.labels(topic, "duplicate").inc(count)
+        if len(unique) > 1:
+            log.debug(
+                "batch_applied",
+                size=len(unique),
+                fresh=len(fresh_ids),
+                correlationids=[e.correlation_id for e in unique],
+            )
 
     async def _dead_letter(self, dead: list[DeadLetter]) -> None:
         for d in dead:
@@ -287,3 +320,12 @@ async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
         return True
     except TimeoutError:
         return False
+
+
+def _type_of(message: Message) -> str | None:
+    """The record's `ce_type`, read without parsing the rest (None when absent)."""
+    headers: Any = message.headers() or ()
+    for name, value in headers:
+        if name == "ce_type":
+            return value.decode(errors="replace") if isinstance(value, bytes) else None
+    return None

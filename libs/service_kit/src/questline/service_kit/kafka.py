@@ -40,7 +40,7 @@ def producer(bootstrap: str, client_id: str) -> Producer:
 
 
 def consumer(
-    bootstrap: str, group_id: str, client_id: str, session_timeout_ms: int, fetch_wait_ms: int = 10
+    bootstrap: str, group_id: str, client_id: str, session_timeout_ms: int, fetch_wait_ms: int = 500
 ) -> Consumer:
     # Offsets are committed by hand, after the database transaction committed.
     return Consumer(
@@ -54,6 +54,7 @@ def consumer(
             "heartbeat.interval.ms": max(1000, session_timeout_ms // 5),
             "partition.assignment.strategy": "cooperative-sticky",
             "fetch.wait.max.ms": fetch_wait_ms,
+            "fetch.min.bytes": 1,  # with the long poll: answer as soon as one record is there
             "error_cb": _log_error,
             "logger": _librdkafka,
         }

@@ -1,17 +1,18 @@
-"""Assembles the shared plumbing for one service: engine, outbox writer and relay,
-Kafka probe, inbox consumers, the HTTP app and the runtime's `Service` record."""
+"""Assembles the shared plumbing for one service: database pool, outbox writer and
+relay, Kafka probe, inbox consumers, the HTTP app and the runtime's `Service` record."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
 from fastapi import APIRouter
-from sqlalchemy import Table
 
 from questline.contracts.registry import TOPICS
-from questline.service_kit import db, kafka
+from questline.service_kit import kafka
+from questline.service_kit.db import Database
 from questline.service_kit.http import create_app
-from questline.service_kit.inbox import Apply, InboxConsumer
+from questline.service_kit.inbox import EventHandlers, InboxConsumer, topics_of
 from questline.service_kit.outbox import OutboxRelay, OutboxWriter
 from questline.service_kit.runtime import Service
 from questline.service_kit.settings import ServiceSettings
@@ -20,11 +21,10 @@ from questline.service_kit.settings import ServiceSettings
 class ServiceKit:
     """Nothing connects here: engines and clients connect lazily once `run` starts."""
 
-    def __init__(self, settings: ServiceSettings, *, outbox: Table, inbox: Table | None) -> None:
+    def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
-        self.engine = db.create_engine(settings.effective_database_url(), settings.db_pool_size)
-        self.outbox = OutboxWriter(outbox, source=f"/questline/{settings.service}")
-        self._inbox = inbox
+        self.db = Database(settings.effective_database_url(), settings.db_pool_size)
+        self.outbox = OutboxWriter(source=f"/questline/{settings.service}")
         self.relay: OutboxRelay | None = None
 
     def wake_relay(self) -> None:
@@ -34,7 +34,7 @@ class ServiceKit:
     def start_relay(self) -> OutboxRelay:
         s = self.settings
         self.relay = OutboxRelay(
-            self.engine,
+            self.db,
             kafka.producer(s.kafka_bootstrap_servers, f"{s.service}-relay-{s.instance_id}"),
             batch_size=s.relay_batch_size,
             idle_seconds=s.relay_idle_ms / 1000,
@@ -43,18 +43,14 @@ class ServiceKit:
         )
         return self.relay
 
-    def consumer(
-        self, *, topics: Sequence[str], handled_types: Collection[str], apply: Apply
-    ) -> InboxConsumer:
+    def consumer(self, handlers: EventHandlers) -> InboxConsumer:
         s = self.settings
-        assert self._inbox is not None, "this service has no inbox"
-        unknown = set(topics) - set(TOPICS)
+        unknown = set(topics_of(handlers)) - set(TOPICS)
         if unknown:
             raise ValueError(f"unknown topics {unknown}")
         group = s.consumer_group or f"questline.{s.service}"
         return InboxConsumer(
-            engine=self.engine,
-            inbox=self._inbox,
+            database=self.db,
             consumer=kafka.consumer(
                 s.kafka_bootstrap_servers,
                 group,
@@ -63,9 +59,7 @@ class ServiceKit:
                 s.consumer_fetch_wait_ms,
             ),
             dlq_producer=kafka.producer(s.kafka_bootstrap_servers, f"{s.service}-dlq"),
-            topics=topics,
-            handled_types=handled_types,
-            apply=apply,
+            handlers=handlers,
             group_id=group,
             batch_size=s.consumer_batch_size,
             linger_seconds=s.consumer_linger_ms / 1000,
@@ -82,28 +76,31 @@ class ServiceKit:
         consumers: Sequence[InboxConsumer] = (),
         roles: Collection[str] = (),
         on_close: Callable[[], Awaitable[None]] | None = None,
+        background: dict[str, Callable[[asyncio.Event], Awaitable[None]]] | None = None,
     ) -> Service:
         s = self.settings
         if "relay" in roles:
             self.start_relay()
         probe = kafka.KafkaProbe(s.kafka_bootstrap_servers)
 
-        async def database_ready() -> bool:
-            return await db.ping(self.engine)
-
         app = create_app(
             title=title,
             description=description,
             routers=routers,
-            ready_checks={"database": database_ready, "kafka": probe.reachable},
+            ready_checks={"database": self.db.ping, "kafka": probe.reachable},
             max_body_bytes=s.max_body_bytes,
         )
 
         async def close() -> None:
             if on_close is not None:
                 await on_close()
-            await self.engine.dispose()
+            await self.db.close()
 
         return Service(
-            settings=s, app=app, relay=self.relay, consumers=list(consumers), close=close
+            settings=s,
+            app=app,
+            relay=self.relay,
+            consumers=list(consumers),
+            close=close,
+            background=dict(background or {}) if "http" in roles else {},
         )

@@ -66,3 +66,8 @@ def log_context(**values: str | None) -> Iterator[None]:
 
 def get_logger(name: str) -> Any:
     return structlog.get_logger(name)
+
+
+def log_debug_enabled(logger: Any) -> bool:
+    """Whether DEBUG lines are written: guards per-event lines on hot paths."""
+    return bool(logger.bind().is_enabled_for(logging.DEBUG))

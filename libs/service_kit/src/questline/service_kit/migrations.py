@@ -8,12 +8,22 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Connection, MetaData, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
-
-from questline.service_kit.inbox import inbox_table
-from questline.service_kit.outbox import outbox_table
 
 _MIGRATION_LOCK = 7_270_700  # any constant; one per database is enough
 
@@ -47,6 +57,33 @@ def run_env() -> None:
             await engine.dispose()
 
     asyncio.run(go())
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        # The relay scans only unsent rows; the partial index keeps that scan tiny.
+        Index("ix_outbox_unsent", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("event_id", String(64), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
 
 
 def create_outbox_and_inbox(connection: Connection) -> None:

@@ -13,118 +13,86 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Index,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    func,
-    insert,
-    text,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from questline.contracts.events import EventData
 from questline.service_kit import metrics
-from questline.service_kit.db import is_transient
+from questline.service_kit.db import Connection, Database, is_transient
 from questline.service_kit.envelope import OutgoingRecord, to_record
-from questline.service_kit.logs import get_logger
+from questline.service_kit.logs import get_logger, log_debug_enabled
 
 log = get_logger(__name__)
-
-
-def outbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "outbox",
-        metadata,
-        Column("id", BigInteger, primary_key=True, autoincrement=True),
-        Column("event_id", String(64), nullable=False, unique=True),
-        Column("topic", String(200), nullable=False),
-        Column("key", String(200), nullable=False),
-        Column("headers", JSONB, nullable=False),
-        Column("payload", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("published_at", DateTime(timezone=True)),
-        # The relay scans only unsent rows; the partial index keeps that scan tiny.
-        Index("ix_outbox_unsent", "id", postgresql_where=text("published_at IS NULL")),
-    )
 
 
 class OutboxWriter:
     """Adds events to the outbox inside the caller's transaction."""
 
-    def __init__(self, table: Table, source: str) -> None:
-        self._table = table
+    # One statement however many events: arrays unnested server-side.
+    _INSERT = (
+        "INSERT INTO outbox (event_id, topic, key, headers, payload) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::bytea[])"
+    )
+
+    def __init__(self, source: str) -> None:
         self._source = source
-        self._insert = insert(table)
 
     async def add(
-        self, conn: AsyncConnection, events: Iterable[tuple[EventData, str | None]]
+        self, conn: Connection, events: Iterable[tuple[EventData, str | None]]
     ) -> list[OutgoingRecord]:
         """Insert (event, causation id) pairs: one statement however many events."""
-        records = []
-        for event, causation_id in events:
-            record = to_record(event, self._source, causation_id)
-            records.append(record)
-            # One line per fact, joinable across services by correlationid.
-            log.info(
-                "event_recorded",
-                type=record.headers["ce_type"],
-                event_id=record.event_id,
-                correlationid=record.headers["ce_correlationid"],
-                causationid=causation_id,
-            )
+        records = [to_record(event, self._source, cause) for event, cause in events]
         if records:
+            # At DEBUG only: one line per event at rate costs more than the event itself;
+            # the consumer logs each batch with its events' correlation ids.
+            if log_debug_enabled(log):
+                for r in records:
+                    log.debug(
+                        "event_recorded",
+                        type=r.headers["ce_type"],
+                        event_id=r.event_id,
+                        correlationid=r.headers["ce_correlationid"],
+                        causationid=r.headers.get("ce_causationid"),
+                    )
             await conn.execute(
-                self._insert,
-                [
-                    {
-                        "event_id": r.event_id,
-                        "topic": r.topic,
-                        "key": r.key,
-                        "headers": r.headers,
-                        "payload": r.value,
-                    }
-                    for r in records
-                ],
+                self._INSERT,
+                [r.event_id for r in records],
+                [r.topic for r in records],
+                [r.key for r in records],
+                [r.headers for r in records],
+                [r.value for r in records],
             )
         return records
 
 
 class OutboxRelay:
     """Publishes unsent rows in batches: lock (SKIP LOCKED, so replicas share the work),
-    produce, wait for every ack, mark sent, commit."""
+    produce, wait for every ack, mark sent, commit.
+
+    It sleeps until woken by a local commit (`wake`), or for `idle_seconds` at most: the
+    fallback that finds rows committed by another process (a replica's HTTP role)."""
+
+    _SELECT = (
+        "SELECT id, topic, key, headers, payload FROM outbox WHERE published_at IS NULL "
+        "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+    )
+    _MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
+    _PURGE = "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)"
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        database: Database,
         producer: Producer,
         batch_size: int = 500,
-        idle_seconds: float = 0.05,
+        idle_seconds: float = 1.0,
         retention_seconds: int = 3600,
         exit_after_publish: bool = False,
     ) -> None:
-        self._engine = engine
+        self._db = database
         self._producer = producer
         self._batch_size = batch_size
         self._idle = idle_seconds
         self._retention = retention_seconds
         self._exit_after_publish = exit_after_publish
         self._wake = asyncio.Event()
-        self._select = text(
-            "SELECT id, topic, key, headers, payload FROM outbox WHERE published_at IS NULL "
-            "ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
-        )
-        self._mark = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
-        self._no_flush_wait = text("SET LOCAL synchronous_commit = off")
-        self._purge = text(
-            "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => :s)"
-        )
 
     def wake(self) -> None:
         """Called after a local commit so the event goes out without waiting for a poll."""
@@ -136,6 +104,7 @@ class OutboxRelay:
         next_purge = loop.time() + 60
         failures = 0
         while not stopping.is_set():
+            self._wake.clear()  # a commit from now on wakes the next round
             try:
                 sent = await self.publish_batch()
                 failures = 0
@@ -155,13 +124,12 @@ class OutboxRelay:
                 next_purge = loop.time() + 60
                 await self._purge_sent()
             if sent < self._batch_size:
-                self._wake.clear()
                 await _wait_any(stopping, self._wake, self._idle)
         log.info("relay_stopped")
 
     async def publish_batch(self) -> int:
-        async with self._engine.begin() as conn:
-            rows = (await conn.execute(self._select, {"n": self._batch_size})).all()
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(self._SELECT, self._batch_size)
             if not rows:
                 return 0
             delivered = await self._publish(rows)
@@ -171,8 +139,8 @@ class OutboxRelay:
             if delivered:
                 # The mark need not wait for its WAL flush: should it be lost in a crash,
                 # the rows go out again and the consumers' inboxes absorb the repeat.
-                await conn.execute(self._no_flush_wait)
-                await conn.execute(self._mark, {"ids": delivered})
+                await conn.execute("SET LOCAL synchronous_commit = off")
+                await conn.execute(self._MARK, delivered)
         metrics.OUTBOX_BATCH.observe(len(rows))
         if len(delivered) < len(rows):
             raise RuntimeError(f"{len(rows) - len(delivered)} of {len(rows)} events not acked")
@@ -181,12 +149,13 @@ class OutboxRelay:
     async def _publish(self, rows: Sequence[Any]) -> list[int]:
         delivered: list[int] = []
         errors: list[KafkaError] = []
+        published: dict[str, int] = {}
 
         def on_delivery(row_id: int, topic: str) -> Callable[[KafkaError | None, Message], None]:
             def callback(error: KafkaError | None, _msg: Message) -> None:
                 if error is None:
                     delivered.append(row_id)
-                    metrics.OUTBOX_PUBLISHED.labels(topic).inc()
+                    published[topic] = published.get(topic, 0) + 1
                 else:
                     errors.append(error)
 
@@ -196,6 +165,8 @@ class OutboxRelay:
             row_id, topic, key, headers, payload = row
             self._produce(topic, key, list(headers.items()), payload, on_delivery(row_id, topic))
         remaining = await asyncio.to_thread(self._producer.flush, 30)
+        for topic, count in published.items():
+            metrics.OUTBOX_PUBLISHED.labels(topic).inc(count)
         if remaining or errors:
             log.warning(
                 "relay_delivery_incomplete",
@@ -221,8 +192,8 @@ class OutboxRelay:
 
     async def _purge_sent(self) -> None:
         try:
-            async with self._engine.begin() as conn:
-                await conn.execute(self._purge, {"s": self._retention})
+            async with self._db.transaction() as conn:
+                await conn.execute(self._PURGE, float(self._retention))
         except Exception as error:
             log.warning("outbox_purge_failed", error=str(error))
 

@@ -112,8 +112,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         # The last resort: log it whole, tell the caller little, and never leak internals.
         from questline.service_kit.db import is_transient
 
-        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-        if isinstance(code, str) and code.startswith("22"):  # data exception: bad input
+        code = getattr(exc, "sqlstate", None)
+        # A data exception (SQLSTATE 22) or a value the driver cannot encode: bad input.
+        if (isinstance(code, str) and code.startswith("22")) or type(exc).__name__ == "DataError":
             return problem_response(
                 request, 422, "Invalid value", "A value in the request cannot be stored."
             )

@@ -33,6 +33,8 @@ class Service:
     relay: OutboxRelay | None = None
     consumers: list[InboxConsumer] = field(default_factory=list)
     close: Callable[[], Awaitable[None]] | None = None
+    # Tasks the HTTP role needs beside the server (e.g. a cache's listener), by name.
+    background: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=dict)
 
 
 class _Server(uvicorn.Server):
@@ -64,6 +66,8 @@ async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]
             )
         )
         tasks[asyncio.create_task(server.serve())] = "http"
+        for name, background in service.background.items():
+            tasks[asyncio.create_task(_awaited(background(stopping)))] = name
     if "relay" in roles and service.relay is not None:
         tasks[asyncio.create_task(service.relay.run(stopping))] = "relay"
     if "consumer" in roles:
@@ -101,6 +105,10 @@ async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]
         await service.close()
     log.info("stopped", exit_code=exit_code)
     return exit_code
+
+
+async def _awaited(work: Awaitable[None]) -> None:
+    await work
 
 
 def run(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]) -> int:

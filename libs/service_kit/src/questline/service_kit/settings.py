@@ -35,9 +35,10 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     # Largest accepted request body; anything larger is refused with 413 before parsing.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    # Outbox relay: rows per batch and how long to sleep when the outbox is empty.
+    # Outbox relay: rows per batch, and how long it sleeps when the outbox is empty. A
+    # local commit wakes it at once; the poll only finds rows another process committed.
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
-    relay_idle_ms: int = Field(default=50, ge=1)
+    relay_idle_ms: int = Field(default=1000, ge=1)
     # Sent outbox rows are kept this long (for inspection), then purged.
     outbox_retention_s: int = Field(default=3600, ge=0)
     # Inbox consumer: events per batch (one transaction each) and how long a light load
@@ -45,9 +46,10 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
     consumer_linger_ms: int = Field(default=2, ge=0)
     consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
-    # How long the broker may hold a fetch when there is nothing new: the price of an
-    # idle consumer versus the delay a new event may wait.
-    consumer_fetch_wait_ms: int = Field(default=10, ge=1, le=500)
+    # How long the broker may hold a fetch when there is nothing new (a long poll: a
+    # fetch returns as soon as a record arrives, so this costs no latency, and an idle
+    # consumer costs the broker two fetches a second instead of a hundred).
+    consumer_fetch_wait_ms: int = Field(default=500, ge=1, le=1000)
     # Event ids are remembered this long (must exceed Kafka's retention, 7 days default).
     inbox_retention_s: int = Field(default=14 * 24 * 3600, ge=3600)
     # Empty: questline.<service>. Replicas of one service share the group (and the work).

@@ -13,9 +13,8 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from questline.contracts.events import EventData
+from questline.service_kit.db import Connection, Database
 from questline.service_kit.outbox import OutboxWriter
 
 
@@ -24,25 +23,25 @@ class SqlUnitOfWork:
         self,
         *,
         outbox: OutboxWriter,
-        engine: AsyncEngine | None = None,
-        connection: AsyncConnection | None = None,
+        database: Database | None = None,
+        connection: Connection | None = None,
         causation_id: str | None = None,
         after_commit: Callable[[], None] | None = None,
     ) -> None:
-        if (engine is None) == (connection is None):
-            raise ValueError("give either an engine (owned) or a connection (bound)")
-        self._engine = engine
+        if (database is None) == (connection is None):
+            raise ValueError("give either a database (owned) or a connection (bound)")
+        self._db = database
         self._outbox = outbox
         self._after_commit = after_commit
-        self._transaction: AbstractAsyncContextManager[AsyncConnection] | None = None
+        self._transaction: AbstractAsyncContextManager[Connection] | None = None
         self._staged: list[tuple[EventData, str | None]] = []
         self.causation_id = causation_id
-        self.conn: AsyncConnection
+        self.conn: Connection
         if connection is not None:
             self.conn = connection
             self._bind(connection)
 
-    def _bind(self, conn: AsyncConnection) -> None:
+    def _bind(self, conn: Connection) -> None:
         """Subclasses create their repositories on `conn` here."""
 
     def stage(self, events: Iterable[EventData], causation_id: str | None = None) -> None:
@@ -52,8 +51,8 @@ class SqlUnitOfWork:
         self._staged.extend((event, cause) for event in events)
 
     async def __aenter__(self) -> Self:
-        if self._engine is not None:
-            self._transaction = self._engine.begin()
+        if self._db is not None:
+            self._transaction = self._db.transaction()
             self.conn = await self._transaction.__aenter__()
             self._bind(self.conn)
         return self

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from questline.mypage.adapters.inbound import events, http
-from questline.mypage.adapters.outbound import tables
-from questline.mypage.adapters.outbound.store import SqlMyPageStore
+from questline.mypage.adapters.outbound.page_cache import CachedMyPageReader
+from questline.mypage.adapters.outbound.store import SqlMyPageReader, SqlMyPageStore
 from questline.mypage.settings import MyPageSettings
 from questline.service_kit.ids import utc_now
 from questline.service_kit.kit import ServiceKit
@@ -17,22 +17,19 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
 
 
 async def build(settings: ServiceSettings, roles: set[str]) -> Service:
-    kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
+    kit = ServiceKit(settings)
+    assert isinstance(settings, MyPageSettings)
+    pages = CachedMyPageReader(SqlMyPageReader(kit.db), kit.db, settings.read_cache_pages)
     consumers = []
     if "consumer" in roles:
-        consumers.append(
-            kit.consumer(
-                topics=events.TOPICS,
-                handled_types=events.HANDLED_TYPES,
-                apply=events.make_apply(utc_now),
-            )
-        )
+        consumers.append(kit.consumer(events.handlers(SqlMyPageStore, utc_now)))
     return kit.service(
         title="Questline My Page",
         description="Each customer's missions and wallet, a read model built only from events.",
-        routers=[http.router(SqlMyPageStore(engine=kit.engine))],
+        routers=[http.router(pages)],
         consumers=consumers,
         roles=roles - {"relay"},  # nothing to publish
+        background={"page-listener": pages.listener.run},
     )
 
 

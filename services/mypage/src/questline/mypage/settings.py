@@ -1,5 +1,6 @@
 """My Page settings: QUESTLINE_MYPAGE_* variables."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from questline.service_kit.settings import ServiceSettings
@@ -10,3 +11,5 @@ class MyPageSettings(ServiceSettings):
 
     service: str = "mypage"
     http_port: int = 8085
+    # Pages kept in memory for reads (0: none), current through PostgreSQL notices.
+    read_cache_pages: int = Field(default=20_000, ge=0)

@@ -174,3 +174,26 @@ def test_the_page_remembers_its_latest_update_whatever_the_order() -> None:
         page.touched(at)
 
     assert page.updated_at == T0 + timedelta(minutes=5)
+
+
+def test_a_stored_document_folds_further_and_saves_in_the_same_shape() -> None:
+    stored = {  # as saved by every earlier version: each entry with all its fields
+        "missions": {
+            "ach-1": {
+                "mission_id": "ach-1",
+                "mission_code": None,
+                "mission_title": None,
+                "points": None,
+                "achieved_at": None,
+                "reward_id": "rw-1",
+            }
+        },
+        "rewards": {},
+        "wallet": {},
+    }
+    page = MyPage.from_document("alice", stored, T0)
+
+    achieved(page)
+
+    assert page.to_document() == page_after([linked, achieved]).to_document()
+    assert page.visible_missions()[0]["reward_id"] == "rw-1"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from questline.service_kit.db import Connection
 from questline.service_kit.ids import utc_now
 from questline.service_kit.kit import ServiceKit
 from questline.service_kit.runtime import Service
 from questline.service_kit.settings import ServiceSettings
 from questline.wallet.adapters.inbound import events, http
-from questline.wallet.adapters.outbound import tables
 from questline.wallet.adapters.outbound.gift_client import HttpGiftCatalogue
-from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
+from questline.wallet.adapters.outbound.uow import SqlWalletReads, SqlWalletUnitOfWork
 from questline.wallet.settings import WalletSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
@@ -21,7 +19,7 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
 
 async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     assert isinstance(settings, WalletSettings)
-    kit = ServiceKit(settings, outbox=tables.outbox, inbox=tables.inbox)
+    kit = ServiceKit(settings)
     gifts = HttpGiftCatalogue(
         settings.gift_base_url,
         connect_timeout_s=settings.gift_connect_timeout_s,
@@ -35,27 +33,24 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     def uow(causation_id: str | None) -> SqlWalletUnitOfWork:
         return SqlWalletUnitOfWork(
             outbox=kit.outbox,
-            engine=kit.engine,
+            database=kit.db,
             causation_id=causation_id,
             after_commit=kit.wake_relay,
         )
 
-    def uow_on(conn: AsyncConnection, causation_id: str) -> SqlWalletUnitOfWork:
+    def uow_on(conn: Connection, causation_id: str) -> SqlWalletUnitOfWork:
         return SqlWalletUnitOfWork(outbox=kit.outbox, connection=conn, causation_id=causation_id)
+
+    def reads() -> SqlWalletReads:
+        return SqlWalletReads(kit.db)
 
     consumers = []
     if "consumer" in roles:
-        consumers.append(
-            kit.consumer(
-                topics=events.TOPICS,
-                handled_types=events.HANDLED_TYPES,
-                apply=events.make_apply(uow_on, utc_now),
-            )
-        )
+        consumers.append(kit.consumer(events.handlers(uow_on, utc_now)))
     return kit.service(
         title="Questline wallet service",
         description="Each customer's wallet of rewards; the exchange command.",
-        routers=[http.router(uow, gifts, gifts.state)],
+        routers=[http.router(uow, reads, gifts, gifts.state)],
         consumers=consumers,
         roles=roles,
         on_close=gifts.close,

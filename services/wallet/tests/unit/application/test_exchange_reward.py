@@ -99,9 +99,16 @@ async def test_gift_keeping_an_earlier_exchange_makes_the_wallet_show_that_one(u
     assert entry.exchange_id == "x-first"
 
 
-async def test_an_open_circuit_answers_at_once_without_calling_gift(uow, entry):
+async def test_an_open_circuit_answers_at_once_without_calling_gift_or_the_database(uow, entry):
     gifts = FakeGifts(fail=GiftShopUnavailable("open", 7))
+    units_opened = []
+
+    def unit_of_work():  # type: ignore[no-untyped-def]
+        units_opened.append(uow)
+        return uow
+
     with pytest.raises(GiftShopUnavailable) as refused:
-        await exchange_reward(ExchangeReward("alice", "r-1", "gift-potion"), lambda: uow, gifts)
+        await exchange_reward(ExchangeReward("alice", "r-1", "gift-potion"), unit_of_work, gifts)
     assert refused.value.retry_after_s == 7 and gifts.calls == 0
+    assert units_opened == []
     assert entry.status is EntryStatus.AVAILABLE

@@ -39,7 +39,7 @@ async def add_stock(command: AddStock, uow: UnitOfWork) -> GiftView:
         if gift is None:
             raise GiftNotFound(command.gift_id)
         gift.add_stock(command.quantity)
-        await uow.gifts.save_stock(gift)
+        await uow.gifts.save_stocks([gift])
         uow.publish(gift.events)
         # Read back in this transaction, under the row lock: no exchange of this gift
         # can slip in between, so the counts answered agree with each other.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -30,6 +30,12 @@ class GiftRepository(Protocol):
         """`for_update` locks the row until commit: concurrent stock changes queue up."""
         ...
 
+    async def get_many(
+        self, gift_ids: Collection[str], *, for_update: bool = False
+    ) -> Mapping[str, Gift]:
+        """The gifts found, by id; `for_update` locks their rows in id order."""
+        ...
+
     async def view(self, gift_id: str) -> GiftView | None:
         """One gift and its exchange count, read at one instant."""
         ...
@@ -40,16 +46,18 @@ class GiftRepository(Protocol):
 
     async def add(self, gift: Gift) -> None: ...
 
-    async def save_stock(self, gift: Gift) -> None:
-        """Stores `stock` and `stocked_total`."""
+    async def save_stocks(self, gifts: Collection[Gift]) -> None:
+        """Stores `stock` and `stocked_total` of each gift."""
         ...
 
 
 class ExchangeRepository(Protocol):
-    async def for_reward(self, reward_id: str, *, for_update: bool = False) -> Exchange | None:
-        """`for_update` serialises work on this reward until commit, even while it has
-        no exchange yet: a concurrent exchange of the same reward waits here, then
-        finds this one's record."""
+    async def for_rewards(
+        self, reward_ids: Collection[str], *, for_update: bool = False
+    ) -> Mapping[str, Exchange]:
+        """The rewards' exchanges, by reward id. `for_update` serialises work on these
+        rewards until commit, even while they have no exchange yet: a concurrent
+        exchange of the same reward waits here, then finds this one's record."""
         ...
 
     async def get(self, exchange_id: str) -> Exchange | None: ...
@@ -60,11 +68,12 @@ class ExchangeRepository(Protocol):
         """Exchanges matching every filter given, newest first."""
         ...
 
-    async def add(self, exchange: Exchange) -> None: ...
+    async def add_many(self, exchanges: Sequence[Exchange]) -> None: ...
 
 
-class UnitOfWork(Protocol):
-    """One transaction; events published through it leave via the outbox on commit."""
+class Reader(Protocol):
+    """The repositories for a read: each query is one statement (one snapshot), so an
+    adapter needs no transaction for it."""
 
     # Read-only, so an adapter may expose its own repository classes here.
     @property
@@ -79,7 +88,15 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-    def publish(self, events: Sequence[GiftEvent]) -> None: ...
+
+
+class UnitOfWork(Reader, Protocol):
+    """One transaction; events published through it leave via the outbox on commit."""
+
+    def publish(self, events: Sequence[GiftEvent], causation_id: str | None = None) -> None:
+        """`causation_id`: the request that caused them, when one transaction serves
+        several (default: the unit of work's own)."""
+        ...
 
 
 class Clock(Protocol):

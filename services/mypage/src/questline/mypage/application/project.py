@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from questline.mypage.application.ports import MyPageStore
+from questline.mypage.application.ports import MyPageReader, MyPageStore
 from questline.mypage.domain.view import MyPage
 
 Fold = Callable[[MyPage], None]
@@ -34,6 +34,6 @@ async def project(facts: Sequence[Fact], store: MyPageStore, now: datetime) -> i
     return len(customers)
 
 
-async def my_page(customer_id: str, store: MyPageStore) -> MyPage:
+async def my_page(customer_id: str, pages: MyPageReader) -> MyPage:
     """A customer with no activity yet has an empty page, not a missing one."""
-    return await store.get(customer_id) or MyPage(customer_id)
+    return await pages.get(customer_id) or MyPage(customer_id)

@@ -4,13 +4,17 @@ Events from different topics arrive in any order (a deposit may overtake the ach
 it stems from), so every fold is a merge that commutes: fields are filled in, never
 blanked, and statuses only move forward (ISSUED < EXCHANGED, AVAILABLE < EXCHANGED).
 Applying an event twice changes nothing.
+
+Entries are typed dicts, not classes: the page is stored and read back as one JSON
+document per customer, and its entries *are* that document's dicts, so loading and
+saving a page builds no objects (that rebuilding was the read model's top cost).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 _RANK = {None: 0, "ISSUED": 1, "AVAILABLE": 1, "EXCHANGED": 2}
 
@@ -26,38 +30,35 @@ def _forward(current: str | None, new: str) -> str:
     return new if _RANK.get(new, 0) >= _RANK.get(current, 0) else current or new
 
 
-@dataclass
-class MissionEntry:
+class MissionEntry(TypedDict):
     mission_id: str
-    mission_code: str | None = None
-    mission_title: str | None = None
-    points: int | None = None
-    achieved_at: str | None = None
-    reward_id: str | None = None
+    mission_code: str | None
+    mission_title: str | None
+    points: int | None
+    achieved_at: str | None
+    reward_id: str | None
 
 
-@dataclass
-class RewardEntry:
+class RewardEntry(TypedDict):
     """The reward context's view of a reward (status ISSUED or EXCHANGED)."""
 
     reward_id: str
-    mission_id: str | None = None
-    status: str | None = None
-    issued_at: str | None = None
+    mission_id: str | None
+    status: str | None
+    issued_at: str | None
 
 
-@dataclass
-class WalletEntry:
+class WalletEntry(TypedDict):
     """The wallet context's view of a reward (status AVAILABLE or EXCHANGED)."""
 
     reward_id: str
-    mission_id: str | None = None
-    points: int | None = None
-    status: str | None = None
-    deposited_at: str | None = None
-    gift_id: str | None = None
-    exchange_id: str | None = None
-    exchanged_at: str | None = None
+    mission_id: str | None
+    points: int | None
+    status: str | None
+    deposited_at: str | None
+    gift_id: str | None
+    exchange_id: str | None
+    exchanged_at: str | None
 
 
 @dataclass
@@ -72,73 +73,105 @@ class MyPage:
     def mission_achieved(
         self, mission_id: str, code: str, title: str | None, points: int, achieved_at: datetime
     ) -> None:
-        m = self.missions.setdefault(mission_id, MissionEntry(mission_id))
-        m.mission_code, m.points, m.achieved_at = code, points, _iso(achieved_at)
-        m.mission_title = title or m.mission_title
+        m = self._mission(mission_id)
+        m["mission_code"], m["points"], m["achieved_at"] = code, points, _iso(achieved_at)
+        m["mission_title"] = title or m["mission_title"]
 
     def reward_linked(self, mission_id: str, reward_id: str) -> None:
-        self.missions.setdefault(mission_id, MissionEntry(mission_id)).reward_id = reward_id
+        self._mission(mission_id)["reward_id"] = reward_id
 
     def reward_issued(self, reward_id: str, mission_id: str, issued_at: datetime) -> None:
-        r = self.rewards.setdefault(reward_id, RewardEntry(reward_id))
-        r.mission_id, r.issued_at = mission_id, _iso(issued_at)
-        r.status = _forward(r.status, "ISSUED")
+        r = self._reward(reward_id)
+        r["mission_id"], r["issued_at"] = mission_id, _iso(issued_at)
+        r["status"] = _forward(r["status"], "ISSUED")
 
     def reward_marked_exchanged(self, reward_id: str) -> None:
-        r = self.rewards.setdefault(reward_id, RewardEntry(reward_id))
-        r.status = _forward(r.status, "EXCHANGED")
+        r = self._reward(reward_id)
+        r["status"] = _forward(r["status"], "EXCHANGED")
 
     def reward_deposited(
         self, reward_id: str, mission_id: str, points: int, deposited_at: datetime
     ) -> None:
-        w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
-        w.mission_id, w.points, w.deposited_at = mission_id, points, _iso(deposited_at)
-        w.status = _forward(w.status, "AVAILABLE")
+        w = self._wallet_entry(reward_id)
+        w["mission_id"], w["points"], w["deposited_at"] = mission_id, points, _iso(deposited_at)
+        w["status"] = _forward(w["status"], "AVAILABLE")
 
     def reward_exchanged(
         self, reward_id: str, gift_id: str, exchange_id: str, exchanged_at: datetime
     ) -> None:
-        w = self.wallet.setdefault(reward_id, WalletEntry(reward_id))
-        w.gift_id, w.exchange_id, w.exchanged_at = gift_id, exchange_id, _iso(exchanged_at)
-        w.status = _forward(w.status, "EXCHANGED")
+        w = self._wallet_entry(reward_id)
+        w["gift_id"], w["exchange_id"] = gift_id, exchange_id
+        w["exchanged_at"] = _iso(exchanged_at)
+        w["status"] = _forward(w["status"], "EXCHANGED")
 
     def touched(self, at: datetime) -> None:
         self.updated_at = at if self.updated_at is None else max(self.updated_at, at)
+
+    # --- entries, created blank on first mention -----------------------------------
+    def _mission(self, mission_id: str) -> MissionEntry:
+        if (m := self.missions.get(mission_id)) is None:
+            m = self.missions[mission_id] = MissionEntry(
+                mission_id=mission_id,
+                mission_code=None,
+                mission_title=None,
+                points=None,
+                achieved_at=None,
+                reward_id=None,
+            )
+        return m
+
+    def _reward(self, reward_id: str) -> RewardEntry:
+        if (r := self.rewards.get(reward_id)) is None:
+            r = self.rewards[reward_id] = RewardEntry(
+                reward_id=reward_id, mission_id=None, status=None, issued_at=None
+            )
+        return r
+
+    def _wallet_entry(self, reward_id: str) -> WalletEntry:
+        if (w := self.wallet.get(reward_id)) is None:
+            w = self.wallet[reward_id] = WalletEntry(
+                reward_id=reward_id,
+                mission_id=None,
+                points=None,
+                status=None,
+                deposited_at=None,
+                gift_id=None,
+                exchange_id=None,
+                exchanged_at=None,
+            )
+        return w
 
     # --- what the player sees ------------------------------------------------------
     def visible_missions(self) -> list[dict[str, Any]]:
         """Achievements the mission context holds, with their reward's status."""
         shown = []
         for m in self.missions.values():
-            if m.mission_code is None:  # only a link arrived so far
+            if m["mission_code"] is None:  # only a link arrived so far
                 continue
-            reward = self.rewards.get(m.reward_id) if m.reward_id else None
-            shown.append({**vars(m), "reward_status": reward.status if reward else None})
+            reward = self.rewards.get(m["reward_id"]) if m["reward_id"] else None
+            shown.append({**m, "reward_status": reward["status"] if reward else None})
         return sorted(shown, key=lambda m: (m["achieved_at"], m["mission_id"]), reverse=True)
 
     def visible_wallet(self) -> list[dict[str, Any]]:
         """Rewards the wallet context holds (deposited), with their status and gift."""
-        shown = [dict(vars(w)) for w in self.wallet.values() if w.deposited_at is not None]
+        shown = [dict(w) for w in self.wallet.values() if w["deposited_at"] is not None]
         return sorted(shown, key=lambda w: (w["deposited_at"], w["reward_id"]), reverse=True)
 
     # --- storage shape (plain JSON-able dicts) --------------------------------------
     def to_document(self) -> dict[str, Any]:
-        # vars(), not asdict(): entries hold only scalars, and asdict's deep copy was the
-        # read model's top cost. The result is serialised at once, never kept.
-        return {
-            "missions": {k: vars(v) for k, v in self.missions.items()},
-            "rewards": {k: vars(v) for k, v in self.rewards.items()},
-            "wallet": {k: vars(v) for k, v in self.wallet.items()},
-        }
+        """The page's own dicts, not copies: serialise the document at once, never keep it."""
+        return {"missions": self.missions, "rewards": self.rewards, "wallet": self.wallet}
 
     @classmethod
     def from_document(
         cls, customer_id: str, doc: dict[str, Any], updated_at: datetime | None
     ) -> MyPage:
+        """Takes ownership of `doc` (freshly decoded): the page folds into its dicts.
+        Every stored entry holds every field, as the folds create them."""
         return cls(
             customer_id,
-            {k: MissionEntry(**v) for k, v in doc.get("missions", {}).items()},
-            {k: RewardEntry(**v) for k, v in doc.get("rewards", {}).items()},
-            {k: WalletEntry(**v) for k, v in doc.get("wallet", {}).items()},
+            doc.get("missions", {}),
+            doc.get("rewards", {}),
+            doc.get("wallet", {}),
             updated_at,
         )

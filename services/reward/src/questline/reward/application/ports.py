@@ -21,7 +21,9 @@ class RewardRepository(Protocol):
     async def save(self, reward: Reward) -> None: ...
 
 
-class UnitOfWork(Protocol):
+class ReadUnitOfWork(Protocol):
+    """What a query needs: the rewards to read, and nothing to publish."""
+
     @property
     def rewards(self) -> RewardRepository: ...
 
@@ -32,6 +34,9 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class UnitOfWork(ReadUnitOfWork, Protocol):
     def publish(self, events: Sequence[RewardEvent], causation_id: str | None = None) -> None:
         """Stage events for the outbox; `causation_id` overrides the unit's own cause
         (a batch of events, each the cause of what it leads to)."""

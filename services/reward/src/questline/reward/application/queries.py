@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from questline.reward.application.ports import UnitOfWork
+from questline.reward.application.ports import ReadUnitOfWork
 from questline.reward.domain.errors import RewardNotFound
 from questline.reward.domain.reward import Reward
 
 
-async def get_reward(reward_id: str, uow: UnitOfWork) -> Reward:
+async def get_reward(reward_id: str, uow: ReadUnitOfWork) -> Reward:
     async with uow:
         reward = await uow.rewards.get(reward_id)
         if reward is None:
@@ -17,6 +17,6 @@ async def get_reward(reward_id: str, uow: UnitOfWork) -> Reward:
         return reward
 
 
-async def rewards_of(customer_id: str, limit: int, uow: UnitOfWork) -> Sequence[Reward]:
+async def rewards_of(customer_id: str, limit: int, uow: ReadUnitOfWork) -> Sequence[Reward]:
     async with uow:
         return await uow.rewards.for_customer(customer_id, limit)

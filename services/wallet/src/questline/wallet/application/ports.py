@@ -12,19 +12,26 @@ from questline.wallet.domain.events import WalletEvent
 from questline.wallet.domain.wallet import WalletReward
 
 
-class WalletRepository(Protocol):
+class WalletReader(Protocol):
+    """The entries a query reads."""
+
+    async def for_customer(self, customer_id: str) -> Sequence[WalletReward]: ...
+
+
+class WalletRepository(WalletReader, Protocol):
     async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
         """Insert the entries not in a wallet yet; the reward ids inserted."""
         ...
 
     async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None: ...
-    async def for_customer(self, customer_id: str) -> Sequence[WalletReward]: ...
     async def save(self, entry: WalletReward) -> None: ...
 
 
-class UnitOfWork(Protocol):
+class ReadUnitOfWork(Protocol):
+    """What a query needs: entries to read, nothing to write or publish."""
+
     @property
-    def wallet(self) -> WalletRepository: ...
+    def wallet(self) -> WalletReader: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -33,6 +40,12 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class UnitOfWork(ReadUnitOfWork, Protocol):
+    @property
+    def wallet(self) -> WalletRepository: ...
+
     def publish(self, events: Sequence[WalletEvent], causation_id: str | None = None) -> None:
         """Stage events for the outbox; `causation_id` overrides the unit's own cause
         (a batch of events, each the cause of what it leads to)."""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from questline.gift.adapters.inbound.intake import ExchangeIntake
 from questline.gift.adapters.inbound.schemas import (
     AddGiftRequest,
     AddStockRequest,
@@ -15,10 +16,9 @@ from questline.gift.adapters.inbound.schemas import (
     ExchangeResponse,
     GiftResponse,
 )
-from questline.gift.adapters.outbound.uow import SqlGiftUnitOfWork
 from questline.gift.application import catalogue, queries
-from questline.gift.application.exchange_gift import ExchangeGift, exchange_gift
-from questline.gift.application.ports import Clock, IdGenerator
+from questline.gift.application.exchange_gift import ExchangeGift
+from questline.gift.application.ports import Clock, IdGenerator, Reader, UnitOfWork
 from questline.gift.domain import errors
 from questline.service_kit.caller import CallerDep
 from questline.service_kit.http import request_id
@@ -26,7 +26,8 @@ from questline.service_kit.ids import ID_PATTERN, IdPath
 from questline.service_kit.logs import log_context
 from questline.service_kit.problems import Problem
 
-UowFactory = Callable[[str | None], SqlGiftUnitOfWork]
+UowFactory = Callable[[str | None], UnitOfWork]  # the request's id: the events' cause
+ReaderFactory = Callable[[], Reader]
 
 # Wallet's gift client dispatches on these two `type`s: change them only together.
 PROBLEMS = "https://questline.dev/problems/"
@@ -59,14 +60,22 @@ def _problem(error: errors.GiftError) -> Problem:
     return Problem(422, "Gift rule broken", str(error))
 
 
-def router(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
+def router(
+    uow: UowFactory,
+    reader: ReaderFactory,
+    intake: ExchangeIntake,
+    clock: Clock,
+    new_id: IdGenerator,
+) -> APIRouter:
     api = APIRouter()
-    api.include_router(_catalogue(uow, clock, new_id))
-    api.include_router(_exchanges(uow, clock, new_id))
+    api.include_router(_catalogue(uow, reader, clock, new_id))
+    api.include_router(_exchanges(reader, intake))
     return api
 
 
-def _catalogue(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
+def _catalogue(
+    uow: UowFactory, reader: ReaderFactory, clock: Clock, new_id: IdGenerator
+) -> APIRouter:
     api = APIRouter(tags=["gifts"])
 
     @api.get(
@@ -75,12 +84,12 @@ def _catalogue(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
         summary="The gift catalogue with the stock left, ordered by name",
     )
     async def list_gifts() -> list[GiftResponse]:
-        return [GiftResponse.of(g) for g in await queries.list_gifts(uow(None))]
+        return [GiftResponse.of(g) for g in await queries.list_gifts(reader())]
 
     @api.get("/gifts/{gift_id}", response_model=GiftResponse, summary="One gift")
     async def get_gift(gift_id: IdPath) -> GiftResponse:
         try:
-            return GiftResponse.of(await queries.get_gift(gift_id, uow(None)))
+            return GiftResponse.of(await queries.get_gift(gift_id, reader()))
         except errors.GiftError as error:
             raise _problem(error) from error
 
@@ -121,7 +130,7 @@ def _catalogue(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
     return api
 
 
-def _exchanges(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
+def _exchanges(reader: ReaderFactory, intake: ExchangeIntake) -> APIRouter:
     api = APIRouter(tags=["exchanges"])
 
     @api.post(
@@ -148,7 +157,8 @@ def _exchanges(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
         # The reward id is the exchange chain's correlation id, in every service.
         with log_context(correlationid=body.reward_id, causationid=request_id(request)):
             try:
-                result = await exchange_gift(command, uow(request_id(request)), clock, new_id)
+                # Shares a transaction with the concurrent requests for the same gift.
+                result = await intake.submit(command, request_id(request))
             except errors.GiftError as error:
                 raise _problem(error) from error
         if result.replayed:
@@ -160,7 +170,7 @@ def _exchanges(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
     @api.get("/exchanges/{exchange_id}", response_model=ExchangeResponse, summary="One exchange")
     async def get_exchange(exchange_id: IdPath, caller: CallerDep) -> ExchangeResponse:
         try:
-            exchange = await queries.get_exchange(exchange_id, uow(None))
+            exchange = await queries.get_exchange(exchange_id, reader())
         except errors.GiftError as error:
             raise _problem(error) from error
         if not caller.may_act_for(exchange.customer_id):
@@ -183,7 +193,7 @@ def _exchanges(uow: UowFactory, clock: Clock, new_id: IdGenerator) -> APIRouter:
         if customer_id is not None and not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own exchanges.")
         found = await queries.list_exchanges(
-            uow(None), customer_id=customer_id, reward_id=reward_id, limit=limit
+            reader(), customer_id=customer_id, reward_id=reward_id, limit=limit
         )
         return ExchangeList(
             items=[ExchangeResponse.of(x) for x in found if caller.may_act_for(x.customer_id)]

@@ -1,11 +1,12 @@
-"""The gift unit of work: the repositories on one connection, and domain events turned
-into contract events for the outbox."""
+"""The gift unit of work (the repositories on one transaction's connection, domain
+events turned into contract events for the outbox) and its read-only sibling."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from sqlalchemy.ext.asyncio import AsyncConnection
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Self
 
 from questline.contracts import events as contract
 from questline.gift.adapters.outbound.repositories import (
@@ -13,6 +14,7 @@ from questline.gift.adapters.outbound.repositories import (
     SqlGiftRepository,
 )
 from questline.gift.domain.events import GiftEvent, GiftExchanged, StockChanged
+from questline.service_kit.db import Connection, Database
 from questline.service_kit.uow import SqlUnitOfWork
 
 
@@ -37,9 +39,38 @@ class SqlGiftUnitOfWork(SqlUnitOfWork):
     gifts: SqlGiftRepository
     exchanges: SqlExchangeRepository
 
-    def _bind(self, conn: AsyncConnection) -> None:
+    def _bind(self, conn: Connection) -> None:
         self.gifts = SqlGiftRepository(conn)
         self.exchanges = SqlExchangeRepository(conn)
 
-    def publish(self, events: Sequence[GiftEvent]) -> None:
-        self.stage(to_contract(e) for e in events)
+    def publish(self, events: Sequence[GiftEvent], causation_id: str | None = None) -> None:
+        self.stage((to_contract(e) for e in events), causation_id)
+
+
+class SqlGiftReader:
+    """Reads in autocommit: each query is one statement (one snapshot), so a BEGIN and
+    a ROLLBACK would only add two round trips."""
+
+    gifts: SqlGiftRepository
+    exchanges: SqlExchangeRepository
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._connection: AbstractAsyncContextManager[Connection] | None = None
+
+    async def __aenter__(self) -> Self:
+        self._connection = self._db.connection()
+        conn = await self._connection.__aenter__()
+        self.gifts = SqlGiftRepository(conn)
+        self.exchanges = SqlExchangeRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.__aexit__(exc_type, exc, tb)

@@ -1,26 +1,22 @@
-"""Events the mission service reacts to: topic → use case."""
+"""Events the mission service reacts to, declared once: contract model → handler."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from questline.contracts import events as contract
-from questline.contracts.topics import REWARD_EVENTS
-from questline.mission.adapters.outbound.uow import SqlMissionUnitOfWork
 from questline.mission.application.link_reward import LinkReward, link_rewards
+from questline.mission.application.ports import UnitOfWork
+from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
-from questline.service_kit.inbox import Apply
+from questline.service_kit.inbox import EventHandlers
 
-TOPICS = (REWARD_EVENTS,)
-HANDLED_TYPES = (contract.RewardIssued.TYPE,)
+UowOn = Callable[[Connection, str], UnitOfWork]
+"""A unit of work bound to the inbox batch's transaction, caused by the given event."""
 
 
-def make_apply(
-    uow_on: Callable[[AsyncConnection, str], SqlMissionUnitOfWork],
-) -> Apply:
-    async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
+def handlers(uow_on: UowOn) -> EventHandlers:
+    async def on_reward_issued(conn: Connection, events: Sequence[IncomingEvent]) -> None:
         issued = [
             (LinkReward(e.data.mission_id, e.data.reward_id), e.id)
             for e in events
@@ -29,4 +25,4 @@ def make_apply(
         if issued:
             await link_rewards(issued, uow_on(conn, events[0].id))
 
-    return apply
+    return {contract.RewardIssued: on_reward_issued}

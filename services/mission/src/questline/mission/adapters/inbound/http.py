@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from questline.mission.adapters.inbound.intake import AchievementIntake
 from questline.mission.adapters.inbound.schemas import (
@@ -16,18 +17,21 @@ from questline.mission.adapters.inbound.schemas import (
     MissionDefinitionRequest,
     MissionDefinitionResponse,
 )
-from questline.mission.adapters.outbound.uow import SqlMissionUnitOfWork
 from questline.mission.application import catalogue, queries
 from questline.mission.application.achieve_mission import AchieveMission
+from questline.mission.application.ports import UnitOfWork
 from questline.mission.domain import errors
 from questline.mission.domain.mission import MissionDefinition
 from questline.service_kit.caller import CallerDep
 from questline.service_kit.http import request_id
 from questline.service_kit.ids import CustomerIdQuery, IdPath
-from questline.service_kit.logs import log_context
+from questline.service_kit.lean import body_schema, dump, json_response, read_body
 from questline.service_kit.problems import Problem
 
-UowFactory = Callable[[str | None], SqlMissionUnitOfWork]
+UowFactory = Callable[[str | None], UnitOfWork]
+"""A unit of work for one command, caused by the given request id."""
+ReadsFactory = Callable[[], UnitOfWork]
+"""A unit of work for a query of one statement (it publishes nothing)."""
 MissionCodePath = IdPath
 
 
@@ -46,32 +50,65 @@ def _problem(error: errors.MissionError) -> Problem:
     return Problem(422, "Mission rule broken", str(error))
 
 
-def router(uow: UowFactory, intake: AchievementIntake) -> APIRouter:
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes retries safe: the same key returns the same achievement.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= 200:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "string_length",
+                    "loc": ("header", "idempotency-key"),
+                    "msg": "Idempotency-Key must have 1 to 200 characters",
+                }
+            ]
+        )
+    return key
+
+
+def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> APIRouter:
     api = APIRouter(tags=["missions"])
 
+    # The hot path: a lean route (body parsed once, answer written as bytes); the
+    # OpenAPI document still shows the request and response models.
     @api.post(
         "/missions",
         status_code=201,
-        response_model=AchievementResponse,
         summary="Report that a customer achieved a mission",
+        openapi_extra={
+            **body_schema(AchieveMissionRequest),
+            "parameters": [IDEMPOTENCY_KEY_PARAMETER],
+        },
+        responses={
+            201: {"model": AchievementResponse, "description": "Recorded (or replayed)"},
+            400: {"description": "The body is not valid JSON"},
+            409: {"description": "Idempotency-Key reused with another body"},
+            413: {"description": "The body is too large"},
+            422: {"description": "Unknown or inactive mission code, or invalid fields"},
+            503: {"description": "The database is not reachable right now; retry"},
+        },
     )
-    async def post_mission(
-        body: AchieveMissionRequest,
-        request: Request,
-        response: Response,
-        caller: CallerDep,
-        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
-    ) -> AchievementResponse:
-        command = AchieveMission(body.customer_id, body.mission_code, idempotency_key)
-        with log_context(causationid=request_id(request)):
-            try:
-                result = await intake.submit(command, request_id(request))
-            except errors.MissionError as error:
-                raise _problem(error) from error
+    async def post_mission(request: Request) -> Response:
+        body = await read_body(request, AchieveMissionRequest)
+        key = _idempotency_key(request)
+        cause = request_id(request)
+        command = AchieveMission(body.customer_id, body.mission_code, key)
+        try:
+            result = await intake.submit(command, cause)
+        except errors.MissionError as error:
+            raise _problem(error) from error
+        headers = {"Location": f"/missions/{result.achievement.id}"}
         if result.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        response.headers["Location"] = f"/missions/{result.achievement.id}"
-        return AchievementResponse.of(result.achievement)
+            headers["Idempotent-Replayed"] = "true"
+        return json_response(dump(AchievementResponse.of(result.achievement)), 201, headers)
 
     @api.get(
         "/missions/{mission_id}",
@@ -80,7 +117,7 @@ def router(uow: UowFactory, intake: AchievementIntake) -> APIRouter:
     )
     async def get_mission(mission_id: IdPath, caller: CallerDep) -> AchievementResponse:
         try:
-            achievement = await queries.get_achievement(mission_id, uow(None))
+            achievement = await queries.get_achievement(mission_id, reads())
         except errors.MissionError as error:
             raise _problem(error) from error
         if not caller.may_act_for(achievement.customer_id):
@@ -95,7 +132,7 @@ def router(uow: UowFactory, intake: AchievementIntake) -> APIRouter:
     ) -> AchievementList:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own achievements.")
-        items = await queries.achievements_of(customer_id, limit, uow(None))
+        items = await queries.achievements_of(customer_id, limit, reads())
         return AchievementList(
             customer_id=customer_id, items=[AchievementResponse.of(a) for a in items]
         )
@@ -107,7 +144,7 @@ def router(uow: UowFactory, intake: AchievementIntake) -> APIRouter:
         summary="The mission catalogue",
     )
     async def list_definitions() -> list[MissionDefinitionResponse]:
-        return [MissionDefinitionResponse.of(m) for m in await catalogue.list_missions(uow(None))]
+        return [MissionDefinitionResponse.of(m) for m in await catalogue.list_missions(reads())]
 
     @api.get(
         "/mission-definitions/{code}",
@@ -117,7 +154,7 @@ def router(uow: UowFactory, intake: AchievementIntake) -> APIRouter:
     )
     async def get_definition(code: MissionCodePath) -> MissionDefinitionResponse:
         try:
-            return MissionDefinitionResponse.of(await catalogue.get_mission(code, uow(None)))
+            return MissionDefinitionResponse.of(await catalogue.get_mission(code, reads()))
         except errors.MissionNotFound as error:
             raise Problem(404, "Mission not found", str(error)) from error
 

@@ -4,8 +4,9 @@ into contract events for the outbox."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from sqlalchemy.ext.asyncio import AsyncConnection
+from contextlib import AbstractAsyncContextManager
+from types import TracebackType
+from typing import Self
 
 from questline.contracts import events as contract
 from questline.mission.adapters.outbound.repositories import (
@@ -13,6 +14,7 @@ from questline.mission.adapters.outbound.repositories import (
     SqlMissionDefinitionRepository,
 )
 from questline.mission.domain.events import MissionAchieved, MissionEvent, RewardLinked
+from questline.service_kit.db import Connection, Database
 from questline.service_kit.uow import SqlUnitOfWork
 
 
@@ -39,9 +41,42 @@ class SqlMissionUnitOfWork(SqlUnitOfWork):
     missions: SqlMissionDefinitionRepository
     achievements: SqlAchievementRepository
 
-    def _bind(self, conn: AsyncConnection) -> None:
+    def _bind(self, conn: Connection) -> None:
         self.missions = SqlMissionDefinitionRepository(conn)
         self.achievements = SqlAchievementRepository(conn)
 
     def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
         self.stage((to_contract(e) for e in events), causation_id)
+
+
+class SqlMissionReads:
+    """The unit of work of a query that is one statement: a connection in autocommit,
+    which spares the BEGIN and ROLLBACK round trips. A read publishes nothing."""
+
+    missions: SqlMissionDefinitionRepository
+    achievements: SqlAchievementRepository
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._connection: AbstractAsyncContextManager[Connection] | None = None
+
+    async def __aenter__(self) -> Self:
+        self._connection = self._db.connection()
+        conn = await self._connection.__aenter__()
+        self.missions = SqlMissionDefinitionRepository(conn)
+        self.achievements = SqlAchievementRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.__aexit__(exc_type, exc, tb)
+
+    def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
+        if events:
+            raise RuntimeError("a read-only unit of work cannot publish events")

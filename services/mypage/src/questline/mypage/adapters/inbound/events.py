@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from questline.contracts import events as contract
-from questline.contracts.topics import GIFT_EVENTS, MISSION_EVENTS, REWARD_EVENTS, WALLET_EVENTS
-from questline.mypage.adapters.outbound.store import SqlMyPageStore
+from questline.mypage.application.ports import MyPageStore
 from questline.mypage.application.project import Fact, project
 from questline.mypage.domain.view import MyPage
+from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
-from questline.service_kit.inbox import Apply
-
-TOPICS = (MISSION_EVENTS, REWARD_EVENTS, WALLET_EVENTS, GIFT_EVENTS)
+from questline.service_kit.inbox import EventHandlers, Handler
 
 
 def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
@@ -45,29 +41,32 @@ def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
     return None
 
 
-HANDLED_TYPES = tuple(
-    t.TYPE
-    for t in (
-        contract.MissionAchieved,
-        contract.MissionRewardLinked,
-        contract.RewardIssued,
-        contract.RewardMarkedExchanged,
-        contract.RewardDeposited,
-        contract.RewardExchanged,
-    )
-)
-
-
-def make_apply(
-    clock: Callable[[], datetime],
-) -> Apply:
-    async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
+def _projection(
+    store_on: Callable[[Connection], MyPageStore], clock: Callable[[], datetime]
+) -> Handler:
+    async def fold_into_pages(conn: Connection, events: Sequence[IncomingEvent]) -> None:
         facts = []
         for event in events:
             fold = _fold(event.data)
             customer_id = getattr(event.data, "customer_id", None)
             if fold is not None and customer_id is not None:
                 facts.append(Fact(customer_id, fold))
-        await project(facts, SqlMyPageStore(conn=conn), clock())
+        await project(facts, store_on(conn), clock())
 
-    return apply
+    return fold_into_pages
+
+
+def handlers(
+    store_on: Callable[[Connection], MyPageStore], clock: Callable[[], datetime]
+) -> EventHandlers:
+    """Every type goes to one handler: the whole batch is one load and one save per
+    customer, whatever the topics its events came from."""
+    fold_into_pages = _projection(store_on, clock)
+    return {
+        contract.MissionAchieved: fold_into_pages,
+        contract.MissionRewardLinked: fold_into_pages,
+        contract.RewardIssued: fold_into_pages,
+        contract.RewardMarkedExchanged: fold_into_pages,
+        contract.RewardDeposited: fold_into_pages,
+        contract.RewardExchanged: fold_into_pages,
+    }

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from questline.mypage.adapters.inbound.schemas import MyPageResponse, render
-from questline.mypage.adapters.outbound.store import SqlMyPageStore
+from questline.mypage.application.ports import MyPageReader
 from questline.mypage.application.project import my_page
-from questline.service_kit.caller import CallerDep
+from questline.service_kit.caller import current_caller
 from questline.service_kit.ids import CustomerIdPath
+from questline.service_kit.lean import json_response
 from questline.service_kit.problems import Problem
 
 
-def router(store: SqlMyPageStore) -> APIRouter:
+def router(pages: MyPageReader) -> APIRouter:
     api = APIRouter(tags=["mypage"])
 
+    # The hot read: a lean route (no dependency solving, no response model validation);
+    # the id is checked by hand against the same rule, the page comes from the cache.
     @api.get(
         "/mypage/{customer_id}",
-        response_model=MyPageResponse,
         summary="A customer's missions and wallet, from the read model",
+        responses={
+            200: {"model": MyPageResponse, "description": "The page (empty if no activity)"},
+            403: {"description": "Not your page"},
+            422: {"description": "Not a valid customer id"},
+            503: {"description": "The read model is not reachable right now; retry"},
+        },
     )
-    async def get_my_page(customer_id: CustomerIdPath, caller: CallerDep) -> Response:
+    async def get_my_page(customer_id: CustomerIdPath, request: Request) -> Response:
+        caller = await current_caller(request)
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own page.")
-        return Response(render(await my_page(customer_id, store)), media_type="application/json")
+        return json_response(render(await my_page(customer_id, pages)))
 
     return api

@@ -1,81 +1,79 @@
-"""Postgres store of My Page documents: whole documents in, whole documents out."""
+"""Postgres store of My Page documents: whole documents in, whole documents out.
+
+Plain SQL on asyncpg, which prepares each statement once per connection and caches it;
+jsonb travels as dicts (service_kit's codec)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from asyncpg import Record
 
-from questline.mypage.adapters.outbound.tables import customer_pages as t
 from questline.mypage.domain.view import MyPage
+from questline.service_kit.db import Connection, Database
+from questline.service_kit.notices import notify
 
-_upsert = insert(t)
-_upsert = _upsert.on_conflict_do_update(
-    index_elements=[t.c.customer_id],
-    set_={
-        "document": _upsert.excluded.document,
-        "version": t.c.version + 1,
-        "updated_at": _upsert.excluded.updated_at,
-    },
-)
+CHANNEL = "mypage_pages"
 
 
-# Prepared once, run as executemany: the compiled form is cached whatever the batch size.
-_claim = insert(t).values(updated_at=func.now()).on_conflict_do_nothing()
-
-
-_read = select(t.c.document, t.c.updated_at).where(t.c.customer_id == bindparam("customer_id"))
+def _page(row: Record) -> MyPage:
+    # Version 0 is a claim made in this transaction: no page yet, no time of change.
+    return MyPage.from_document(
+        row["customer_id"], row["document"], row["updated_at"] if row["version"] else None
+    )
 
 
 class SqlMyPageStore:
-    """Bound to the consumer's transaction for writes; reads use the engine."""
+    """The projection's side, bound to the consumer batch's transaction."""
 
-    def __init__(self, conn: AsyncConnection | None = None, engine: AsyncEngine | None = None):
+    # FOR UPDATE locks only rows that exist: a new customer's row is claimed first, so two
+    # replicas folding that customer's first events queue instead of overwriting. Claims
+    # are inserted in customer order, as the rows are then locked: no deadlocks.
+    _CLAIM = (
+        "INSERT INTO customer_pages (customer_id, document, version, updated_at) "
+        "SELECT c, '{}'::jsonb, 0, now() FROM unnest($1::text[]) AS c ORDER BY c "
+        "ON CONFLICT DO NOTHING"
+    )
+    _LOCK = (
+        "SELECT customer_id, document, updated_at, version FROM customer_pages "
+        "WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE"
+    )
+    # Bumped on every change: lets a client (or a push channel) tell what is new.
+    _SAVE = (
+        "INSERT INTO customer_pages AS p (customer_id, document, version, updated_at) "
+        "SELECT c, d, 1, u FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS n(c, d, u) "
+        "ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, "
+        "version = p.version + 1, updated_at = excluded.updated_at"
+    )
+
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        # A read is one statement: autocommit spares the BEGIN and ROLLBACK round trips.
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT") if engine else None
 
     async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
-        assert self._conn is not None
-        ids = sorted(customer_ids)  # one lock order for every batch: no deadlocks
-        # FOR UPDATE locks only rows that exist: claim a row for a new customer first, so
-        # two replicas folding a new customer's first events queue instead of overwriting.
-        await self._conn.execute(
-            _claim,
-            [{"customer_id": c, "document": {}, "version": 0} for c in ids],
-        )
-        rows = await self._conn.execute(
-            select(t.c.customer_id, t.c.document, t.c.updated_at, t.c.version)
-            .where(t.c.customer_id.in_(ids))
-            .order_by(t.c.customer_id)
-            .with_for_update()
-        )
-        return {  # version 0 is the claim just made: no page yet, no time of change
-            r.customer_id: MyPage.from_document(
-                r.customer_id, r.document, r.updated_at if r.version else None
-            )
-            for r in rows
-        }
+        ids = list(customer_ids)
+        await self._conn.execute(self._CLAIM, ids)
+        return {row["customer_id"]: _page(row) for row in await self._conn.fetch(self._LOCK, ids)}
 
     async def save(self, pages: Collection[MyPage]) -> None:
-        assert self._conn is not None
+        if not pages:
+            return
+        ids = [p.customer_id for p in pages]
         await self._conn.execute(
-            _upsert,
-            [
-                {
-                    "customer_id": p.customer_id,
-                    "document": p.to_document(),
-                    "version": 1,
-                    "updated_at": p.updated_at,
-                }
-                for p in pages
-            ],
+            self._SAVE, ids, [p.to_document() for p in pages], [p.updated_at for p in pages]
         )
+        # Heard by every mypage process once committed: their read caches drop these.
+        await notify(self._conn, CHANNEL, ids)
+
+
+class SqlMyPageReader:
+    """The query side: one prepared SELECT in autocommit (no BEGIN/ROLLBACK round trips)."""
+
+    _GET = "SELECT document, updated_at FROM customer_pages WHERE customer_id = $1"
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def get(self, customer_id: str) -> MyPage | None:
-        assert self._engine is not None
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(_read, {"customer_id": customer_id})).first()
-        return MyPage.from_document(customer_id, row.document, row.updated_at) if row else None
+        async with self._db.connection() as conn:
+            row = await conn.fetchrow(self._GET, customer_id)
+        return MyPage.from_document(customer_id, row[0], row[1]) if row is not None else None

@@ -1,46 +1,41 @@
-"""Events the reward service reacts to: topic → use case."""
+"""Events the reward service reacts to, declared once: contract model → handler, causes
+before their effects (a reward is issued before it can be exchanged)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from questline.contracts import events as contract
-from questline.contracts.topics import MISSION_EVENTS, WALLET_EVENTS
-from questline.reward.adapters.outbound.uow import SqlRewardUnitOfWork
 from questline.reward.application.issue_reward import IssueReward, issue_rewards
 from questline.reward.application.mark_exchanged import MarkExchanged, mark_exchanged
-from questline.reward.application.ports import Clock, IdGenerator
+from questline.reward.application.ports import Clock, IdGenerator, UnitOfWork
+from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
-from questline.service_kit.inbox import Apply
+from questline.service_kit.inbox import EventHandlers
 from questline.service_kit.logs import log_context
 
-TOPICS = (MISSION_EVENTS, WALLET_EVENTS)
-HANDLED_TYPES = (contract.MissionAchieved.TYPE, contract.RewardExchanged.TYPE)
+UowOn = Callable[[Connection, str], UnitOfWork]
+"""A unit of work bound to the batch's transaction, caused by the given event id."""
 
 
-def make_apply(
-    uow_on: Callable[[AsyncConnection, str], SqlRewardUnitOfWork],
-    clock: Clock,
-    new_id: IdGenerator,
-) -> Apply:
-    async def apply(conn: AsyncConnection, events: Sequence[IncomingEvent]) -> None:
-        # The hot path, all achievements of the batch at once.
-        achieved = [
+def handlers(uow_on: UowOn, clock: Clock, new_id: IdGenerator) -> EventHandlers:
+    async def issue(conn: Connection, events: Sequence[IncomingEvent]) -> None:
+        # The hot path: all achievements of the batch in one insert.
+        commands = [
             (IssueReward(e.data.mission_id, e.data.customer_id, e.data.points), e.id)
             for e in events
             if isinstance(e.data, contract.MissionAchieved)
         ]
-        if achieved:
-            await issue_rewards(achieved, uow_on(conn, events[0].id), clock, new_id)
+        await issue_rewards(commands, uow_on(conn, events[0].id), clock, new_id)
+
+    async def mark(conn: Connection, events: Sequence[IncomingEvent]) -> None:
         for event in events:
-            with log_context(correlationid=event.correlation_id, causationid=event.id):
-                data = event.data
-                uow = uow_on(conn, event.id)
-                if isinstance(data, contract.RewardExchanged):
+            data = event.data
+            if isinstance(data, contract.RewardExchanged):
+                with log_context(correlationid=event.correlation_id, causationid=event.id):
                     await mark_exchanged(
-                        MarkExchanged(data.reward_id, data.gift_id, data.exchanged_at), uow
+                        MarkExchanged(data.reward_id, data.gift_id, data.exchanged_at),
+                        uow_on(conn, event.id),
                     )
 
-    return apply
+    return {contract.MissionAchieved: issue, contract.RewardExchanged: mark}

@@ -8,23 +8,23 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from questline.reward.adapters.inbound.schemas import RewardList, RewardResponse
-from questline.reward.adapters.outbound.uow import SqlRewardUnitOfWork
 from questline.reward.application import queries
+from questline.reward.application.ports import ReadUnitOfWork
 from questline.reward.domain.errors import RewardNotFound
 from questline.service_kit.caller import CallerDep
 from questline.service_kit.ids import CustomerIdQuery, IdPath
 from questline.service_kit.problems import Problem
 
-UowFactory = Callable[[str | None], SqlRewardUnitOfWork]
+Reads = Callable[[], ReadUnitOfWork]
 
 
-def router(uow: UowFactory) -> APIRouter:
+def router(reads: Reads) -> APIRouter:
     api = APIRouter(tags=["rewards"])
 
     @api.get("/rewards/{reward_id}", response_model=RewardResponse, summary="One reward")
     async def get_reward(reward_id: IdPath, caller: CallerDep) -> RewardResponse:
         try:
-            reward = await queries.get_reward(reward_id, uow(None))
+            reward = await queries.get_reward(reward_id, reads())
         except RewardNotFound as error:
             raise Problem(404, "Reward not found", str(error)) from error
         if not caller.may_act_for(reward.customer_id):
@@ -39,7 +39,7 @@ def router(uow: UowFactory) -> APIRouter:
     ) -> RewardList:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own rewards.")
-        items = await queries.rewards_of(customer_id, limit, uow(None))
+        items = await queries.rewards_of(customer_id, limit, reads())
         return RewardList(customer_id=customer_id, items=[RewardResponse.of(r) for r in items])
 
     return api

@@ -1,78 +1,75 @@
-"""SQL repository for rewards."""
+"""SQL repository for rewards: plain SQL on asyncpg, which prepares each statement once
+per connection and caches it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from asyncpg import Record
 
-from questline.reward.adapters.outbound.tables import rewards
 from questline.reward.domain.reward import Reward, RewardStatus
+from questline.service_kit.db import Connection
+
+_COLUMNS = "id, mission_id, customer_id, points, issued_at, status, gift_id, exchanged_at"
 
 
-def _reward(row: Any) -> Reward:
+def _reward(row: Record) -> Reward:
     return Reward(
-        row.id,
-        row.mission_id,
-        row.customer_id,
-        row.points,
-        row.issued_at,
-        RewardStatus(row.status),
-        row.gift_id,
-        row.exchanged_at,
+        row["id"],
+        row["mission_id"],
+        row["customer_id"],
+        row["points"],
+        row["issued_at"],
+        RewardStatus(row["status"]),
+        row["gift_id"],
+        row["exchanged_at"],
     )
 
 
 class SqlRewardRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    # One statement for the whole batch; the unique mission id keeps it to one reward
+    # per achievement, and RETURNING names the missions that got theirs now.
+    _ADD_MANY = (
+        "INSERT INTO rewards (id, mission_id, customer_id, points, status, issued_at) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], "
+        "$6::timestamptz[]) "
+        "ON CONFLICT (mission_id) DO NOTHING RETURNING mission_id"
+    )
+    _GET = f"SELECT {_COLUMNS} FROM rewards WHERE id = $1"
+    _GET_FOR_UPDATE = f"{_GET} FOR UPDATE"
+    _FOR_CUSTOMER = (
+        f"SELECT {_COLUMNS} FROM rewards WHERE customer_id = $1 "
+        "ORDER BY issued_at DESC, id LIMIT $2"
+    )
+    _SAVE = "UPDATE rewards SET status = $2, gift_id = $3, exchanged_at = $4 WHERE id = $1"
+
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add_many(self, batch: Sequence[Reward]) -> set[str]:
         if not batch:
             return set()
-        # executemany of one prepared statement: compiled once, whatever the batch size.
-        result = await self._conn.execute(
-            insert(rewards)
-            .on_conflict_do_nothing(index_elements=["mission_id"])
-            .returning(rewards.c.mission_id),
-            [
-                {
-                    "id": r.id,
-                    "mission_id": r.mission_id,
-                    "customer_id": r.customer_id,
-                    "points": r.points,
-                    "status": r.status.value,
-                    "issued_at": r.issued_at,
-                }
-                for r in batch
-            ],
+        rows = await self._conn.fetch(
+            self._ADD_MANY,
+            [r.id for r in batch],
+            [r.mission_id for r in batch],
+            [r.customer_id for r in batch],
+            [r.points for r in batch],
+            [r.status.value for r in batch],
+            [r.issued_at for r in batch],
         )
-        return set(result.scalars())
+        return {row[0] for row in rows}
 
     async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None:
-        stmt = select(rewards).where(rewards.c.id == reward_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self._conn.execute(stmt)).first()
-        return _reward(row) if row else None
+        row = await self._conn.fetchrow(
+            self._GET_FOR_UPDATE if for_update else self._GET, reward_id
+        )
+        return _reward(row) if row is not None else None
 
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Reward]:
-        rows = await self._conn.execute(
-            select(rewards)
-            .where(rewards.c.customer_id == customer_id)
-            .order_by(rewards.c.issued_at.desc(), rewards.c.id)
-            .limit(limit)
-        )
-        return [_reward(r) for r in rows]
+        return [_reward(r) for r in await self._conn.fetch(self._FOR_CUSTOMER, customer_id, limit)]
 
     async def save(self, reward: Reward) -> None:
         await self._conn.execute(
-            update(rewards)
-            .where(rewards.c.id == reward.id)
-            .values(
-                status=reward.status.value, gift_id=reward.gift_id, exchanged_at=reward.exchanged_at
-            )
+            self._SAVE, reward.id, reward.status.value, reward.gift_id, reward.exchanged_at
         )

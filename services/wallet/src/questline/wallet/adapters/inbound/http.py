@@ -15,13 +15,14 @@ from questline.service_kit.ids import CustomerIdPath, IdPath, OpaqueId
 from questline.service_kit.logs import log_context
 from questline.service_kit.problems import Problem
 from questline.wallet.adapters.inbound.schemas import WalletResponse, WalletRewardResponse
-from questline.wallet.adapters.outbound.uow import SqlWalletUnitOfWork
 from questline.wallet.application import queries
 from questline.wallet.application.exchange_reward import ExchangeReward, exchange_reward
-from questline.wallet.application.ports import GiftCatalogue
+from questline.wallet.application.ports import GiftCatalogue, ReadUnitOfWork, UnitOfWork
 from questline.wallet.domain import errors
 
-UowFactory = Callable[[str | None], SqlWalletUnitOfWork]
+UowFactory = Callable[[str | None], UnitOfWork]
+"""A unit of work that owns its transaction, caused by the given request id."""
+Reads = Callable[[], ReadUnitOfWork]
 PROBLEMS = "https://questline.dev/problems/"
 
 
@@ -69,7 +70,10 @@ def _problem(error: errors.WalletError) -> Problem:
 
 
 def router(
-    uow: UowFactory, gifts: GiftCatalogue, breaker_state: Callable[[], Awaitable[dict[str, Any]]]
+    uow: UowFactory,
+    reads: Reads,
+    gifts: GiftCatalogue,
+    breaker_state: Callable[[], Awaitable[dict[str, Any]]],
 ) -> APIRouter:
     api = APIRouter(tags=["wallets"])
 
@@ -81,7 +85,7 @@ def router(
     async def get_wallet(customer_id: CustomerIdPath, caller: CallerDep) -> WalletResponse:
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only read your own wallet.")
-        return WalletResponse.of(await queries.wallet_of(customer_id, uow(None)))
+        return WalletResponse.of(await queries.wallet_of(customer_id, reads()))
 
     @api.post(
         "/wallets/{customer_id}/rewards/{reward_id}/exchange",

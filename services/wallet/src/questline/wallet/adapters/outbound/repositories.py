@@ -1,79 +1,91 @@
-"""SQL repository for wallet entries."""
+"""SQL repository for wallet entries: plain SQL on asyncpg, which prepares each statement
+once per connection and caches it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from asyncpg import Record
 
-from questline.wallet.adapters.outbound.tables import wallet_rewards as t
+from questline.service_kit.db import Connection
 from questline.wallet.domain.wallet import EntryStatus, WalletReward
 
+_COLUMNS = (
+    "reward_id, customer_id, mission_id, points, deposited_at, status, "
+    "gift_id, exchange_id, exchanged_at"
+)
 
-def _entry(row: Any) -> WalletReward:
+
+def _entry(row: Record) -> WalletReward:
     return WalletReward(
-        row.reward_id,
-        row.customer_id,
-        row.mission_id,
-        row.points,
-        row.deposited_at,
-        EntryStatus(row.status),
-        row.gift_id,
-        row.exchange_id,
-        row.exchanged_at,
+        row["reward_id"],
+        row["customer_id"],
+        row["mission_id"],
+        row["points"],
+        row["deposited_at"],
+        EntryStatus(row["status"]),
+        row["gift_id"],
+        row["exchange_id"],
+        row["exchanged_at"],
     )
 
 
 class SqlWalletRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    # One statement for the whole batch. The reward id keys the entry, so a reward is
+    # deposited once; RETURNING names the rewards deposited now.
+    _ADD_MANY = (
+        "INSERT INTO wallet_rewards "
+        "(reward_id, customer_id, mission_id, points, status, deposited_at) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], "
+        "$6::timestamptz[]) "
+        "ON CONFLICT (reward_id) DO NOTHING RETURNING reward_id"
+    )
+    _GET = f"SELECT {_COLUMNS} FROM wallet_rewards WHERE reward_id = $1"
+    _GET_FOR_UPDATE = f"{_GET} FOR UPDATE"
+    _FOR_CUSTOMER = (
+        f"SELECT {_COLUMNS} FROM wallet_rewards WHERE customer_id = $1 "
+        "ORDER BY deposited_at DESC, reward_id"
+    )
+    _SAVE = (
+        "UPDATE wallet_rewards SET status = $2, gift_id = $3, exchange_id = $4, "
+        "exchanged_at = $5 WHERE reward_id = $1"
+    )
+
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
         if not entries:
             return set()
-        # executemany of one prepared statement: compiled once, whatever the batch size.
-        result = await self._conn.execute(
-            insert(t).on_conflict_do_nothing(index_elements=["reward_id"]).returning(t.c.reward_id),
-            [
-                {
-                    "reward_id": e.reward_id,
-                    "customer_id": e.customer_id,
-                    "mission_id": e.mission_id,
-                    "points": e.points,
-                    "status": e.status.value,
-                    "deposited_at": e.deposited_at,
-                }
-                for e in entries
-            ],
+        # In reward id order: two batches racing on the same rewards wait for each other
+        # in one order, never in a cycle.
+        entries = sorted(entries, key=lambda e: e.reward_id)
+        rows = await self._conn.fetch(
+            self._ADD_MANY,
+            [e.reward_id for e in entries],
+            [e.customer_id for e in entries],
+            [e.mission_id for e in entries],
+            [e.points for e in entries],
+            [e.status.value for e in entries],
+            [e.deposited_at for e in entries],
         )
-        return set(result.scalars())
+        return {row[0] for row in rows}
 
     async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None:
-        stmt = select(t).where(t.c.reward_id == reward_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = (await self._conn.execute(stmt)).first()
-        return _entry(row) if row else None
+        row = await self._conn.fetchrow(
+            self._GET_FOR_UPDATE if for_update else self._GET, reward_id
+        )
+        return _entry(row) if row is not None else None
 
     async def for_customer(self, customer_id: str) -> Sequence[WalletReward]:
-        rows = await self._conn.execute(
-            select(t)
-            .where(t.c.customer_id == customer_id)
-            .order_by(t.c.deposited_at.desc(), t.c.reward_id)
-        )
-        return [_entry(r) for r in rows]
+        return [_entry(r) for r in await self._conn.fetch(self._FOR_CUSTOMER, customer_id)]
 
     async def save(self, entry: WalletReward) -> None:
         await self._conn.execute(
-            update(t)
-            .where(t.c.reward_id == entry.reward_id)
-            .values(
-                status=entry.status.value,
-                gift_id=entry.gift_id,
-                exchange_id=entry.exchange_id,
-                exchanged_at=entry.exchanged_at,
-            )
+            self._SAVE,
+            entry.reward_id,
+            entry.status.value,
+            entry.gift_id,
+            entry.exchange_id,
+            entry.exchanged_at,
         )

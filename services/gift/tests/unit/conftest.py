@@ -1,11 +1,11 @@
 """In-memory stand-ins for the gift ports: dicts of stored rows (copies, as a database
-hands out), the unique reward id the exchanges table enforces, and a unit of work that
-rolls back on error and publishes only on commit."""
+hands out), the unique reward id the exchanges table enforces, the locks taken in
+order, and a unit of work that rolls back on error and publishes only on commit."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -25,14 +25,18 @@ def _loaded(gift: Gift) -> Gift:
 
 
 class FakeExchangeRepository:
-    def __init__(self) -> None:
+    def __init__(self, locks: list[str]) -> None:
         self.rows: dict[str, Exchange] = {}
         self.locked_rewards: list[str] = []
+        self._locks = locks
 
-    async def for_reward(self, reward_id: str, *, for_update: bool = False) -> Exchange | None:
+    async def for_rewards(
+        self, reward_ids: Collection[str], *, for_update: bool = False
+    ) -> Mapping[str, Exchange]:
         if for_update:
-            self.locked_rewards.append(reward_id)
-        return next((x for x in self.rows.values() if x.reward_id == reward_id), None)
+            self.locked_rewards += sorted(reward_ids)
+            self._locks += [f"reward:{r}" for r in sorted(reward_ids)]
+        return {x.reward_id: x for x in self.rows.values() if x.reward_id in reward_ids}
 
     async def get(self, exchange_id: str) -> Exchange | None:
         return self.rows.get(exchange_id)
@@ -47,19 +51,29 @@ class FakeExchangeRepository:
         ]
         return sorted(found, key=lambda x: (x.exchanged_at, x.id), reverse=True)[:limit]
 
-    async def add(self, exchange: Exchange) -> None:
-        assert all(x.reward_id != exchange.reward_id for x in self.rows.values()), "UNIQUE"
-        self.rows[exchange.id] = exchange
+    async def add_many(self, exchanges: Sequence[Exchange]) -> None:
+        for exchange in exchanges:
+            assert all(x.reward_id != exchange.reward_id for x in self.rows.values()), "UNIQUE"
+            self.rows[exchange.id] = exchange
 
 
 class FakeGiftRepository:
-    def __init__(self, exchanges: FakeExchangeRepository) -> None:
+    def __init__(self, exchanges: FakeExchangeRepository, locks: list[str]) -> None:
         self.rows: dict[str, Gift] = {}
         self._exchanges = exchanges
+        self._locks = locks
 
     async def get(self, gift_id: str, *, for_update: bool = False) -> Gift | None:
-        found = self.rows.get(gift_id)
-        return _loaded(found) if found else None
+        found = await self.get_many([gift_id], for_update=for_update)
+        return found.get(gift_id)
+
+    async def get_many(
+        self, gift_ids: Collection[str], *, for_update: bool = False
+    ) -> Mapping[str, Gift]:
+        found = sorted(i for i in set(gift_ids) if i in self.rows)
+        if for_update:
+            self._locks += [f"gift:{i}" for i in found]
+        return {i: _loaded(self.rows[i]) for i in found}
 
     async def view(self, gift_id: str) -> GiftView | None:
         found = self.rows.get(gift_id)
@@ -72,8 +86,9 @@ class FakeGiftRepository:
         assert gift.id not in self.rows
         self.rows[gift.id] = _loaded(gift)
 
-    async def save_stock(self, gift: Gift) -> None:
-        self.rows[gift.id] = _loaded(gift)
+    async def save_stocks(self, gifts: Collection[Gift]) -> None:
+        for gift in gifts:
+            self.rows[gift.id] = _loaded(gift)
 
     def _view(self, gift: Gift) -> GiftView:
         count = sum(x.gift_id == gift.id for x in self._exchanges.rows.values())
@@ -82,13 +97,17 @@ class FakeGiftRepository:
 
 class FakeUnitOfWork:
     def __init__(self) -> None:
-        self.exchanges = FakeExchangeRepository()
-        self.gifts = FakeGiftRepository(self.exchanges)
+        self.locks: list[str] = []  # every row or reward lock taken, in order
+        self.exchanges = FakeExchangeRepository(self.locks)
+        self.gifts = FakeGiftRepository(self.exchanges, self.locks)
         self.published: list[GiftEvent] = []
-        self._staged: list[GiftEvent] = []
+        self.causes: list[str | None] = []  # of each published event, in step
+        self.transactions = 0
+        self._staged: list[tuple[GiftEvent, str | None]] = []
         self._before: tuple[dict[str, Gift], dict[str, Exchange]] = ({}, {})
 
     async def __aenter__(self) -> Self:
+        self.transactions += 1
         self._before = (dict(self.gifts.rows), dict(self.exchanges.rows))
         return self
 
@@ -99,13 +118,14 @@ class FakeUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         if exc is None:
-            self.published += self._staged
+            self.published += [event for event, _ in self._staged]
+            self.causes += [cause for _, cause in self._staged]
         else:  # rolled back: neither the rows nor the events happened
             self.gifts.rows, self.exchanges.rows = self._before
         self._staged = []
 
-    def publish(self, events: Sequence[GiftEvent]) -> None:
-        self._staged.extend(events)
+    def publish(self, events: Sequence[GiftEvent], causation_id: str | None = None) -> None:
+        self._staged.extend((event, causation_id) for event in events)
 
 
 @pytest.fixture

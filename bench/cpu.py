@@ -1,0 +1,132 @@
+"""CPU time of every process of the stack, from /proc/<pid>/stat (clock ticks).
+
+A group (a service replica, the Kafka JVM, PostgreSQL) is a root process and all its
+descendants. Its CPU is the sum over its live processes of utime + stime (all threads)
++ cutime + cstime (children it has reaped). A process that exits moves its own time,
+and what it had reaped, into its parent's cutime/cstime when the parent reaps it, so the
+sum only grows and counts every tick once: for PostgreSQL, live backends contribute
+utime + stime (they reap nothing) and backends that ended between two snapshots are
+found in the postmaster's cutime + cstime.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.target import Target
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class ProcTimes:
+    pid: int
+    ppid: int
+    utime: int  # clock ticks
+    stime: int
+    cutime: int
+    cstime: int
+
+    @property
+    def ticks(self) -> int:
+        return self.utime + self.stime + self.cutime + self.cstime
+
+
+def parse_stat(text: str) -> ProcTimes:
+    """One /proc/<pid>/stat line. The command (field 2) may hold spaces and ')': the
+    fields after it start after the last ')'."""
+    pid = int(text[: text.index(" ")])
+    rest = text[text.rindex(")") + 2 :].split()
+    # rest[0] is field 3 (state): ppid is field 4, utime..cstime are fields 14..17.
+    return ProcTimes(pid, int(rest[1]), *(int(x) for x in rest[11:15]))
+
+
+def read_all(proc: Path = Path("/proc")) -> dict[int, ProcTimes]:
+    """Every process of the machine, in pid order (a parent, usually older, before its
+    children: a child reaped between the two reads is missed, never counted twice)."""
+    out: dict[int, ProcTimes] = {}
+    pids = sorted(int(name) for name in os.listdir(proc) if name.isdigit())
+    for pid in pids:
+        try:
+            out[pid] = parse_stat((proc / str(pid) / "stat").read_text())
+        except (OSError, ValueError, IndexError):  # exited meanwhile
+            continue
+    return out
+
+
+def tree(procs: Mapping[int, ProcTimes], root: int) -> list[int]:
+    """The root and its live descendants (empty when the root is gone)."""
+    if root not in procs:
+        return []
+    children: dict[int, list[int]] = {}
+    for p in procs.values():
+        children.setdefault(p.ppid, []).append(p.pid)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, ()))
+    return found
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    ticks: dict[str, int]  # per group
+    processes: dict[str, int]  # live processes per group
+
+
+def snapshot(roots: Mapping[str, int], procs: Mapping[int, ProcTimes]) -> CpuSnapshot:
+    ticks: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for name, root in roots.items():
+        pids = tree(procs, root)
+        if pids:  # a root that is gone has no figure (not zero)
+            ticks[name] = sum(procs[p].ticks for p in pids)
+            counts[name] = len(pids)
+    return CpuSnapshot(ticks, counts)
+
+
+def stack_roots(target: Target) -> dict[str, int]:
+    """The root process of each group: service replicas, kafka, postgres (postmaster)."""
+    roots = dict(target.service_pids())
+    kafka, postmaster = target.kafka_pid(), target.postgres_pid()
+    if kafka is not None:
+        roots["kafka"] = kafka
+    if postmaster is not None:
+        roots["postgres"] = postmaster
+    return roots
+
+
+def take(roots: Mapping[str, int]) -> CpuSnapshot:
+    return snapshot(roots, read_all())
+
+
+def ms_between(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """CPU milliseconds per group between two snapshots taken with the same roots (a
+    group whose root ended in between is left out rather than guessed)."""
+    return {
+        name: round((after.ticks[name] - before.ticks[name]) * 1000 / CLK_TCK, 1)
+        for name in after.ticks
+        if name in before.ticks and after.ticks[name] >= before.ticks[name]
+    }
+
+
+def per_process_rows(
+    ms: Mapping[str, float], seconds: float, per: int | None = None
+) -> list[dict[str, float | str | None]]:
+    """Rows of a CPU table: process, ms, ms per unit of work (when `per` is given), % of
+    one core over `seconds`; the total last."""
+    rows: list[dict[str, float | str | None]] = []
+    for name, value in [*sorted(ms.items()), ("total", sum(ms.values()))]:
+        rows.append(
+            {
+                "process": name,
+                "cpu_ms": round(value, 1),
+                "ms_per_unit": round(value / per, 3) if per else None,
+                "pct_of_core": round(100 * value / 1000 / seconds, 2) if seconds > 0 else None,
+            }
+        )
+    return rows

@@ -1,0 +1,107 @@
+"""cpu-per-event: CPU time the whole stack spends per settled achievement.
+
+A fixed number of achievements at a fixed rate over fresh customers; CPU of every
+process of the stack (services, the Kafka JVM, PostgreSQL and its backends) is read
+from /proc before the first send and once the backlog is zero, and divided by the
+achievements settled. The load generator and this harness are not counted (reported
+apart). Nothing samples the backlog while the load runs, so the harness's own queries
+do not land on Kafka or PostgreSQL then."""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from bench.cpu import ms_between, per_process_rows, stack_roots, take
+from bench.report import Table
+from bench.scenarios.base import (
+    Context,
+    Outcome,
+    customers,
+    mission_codes,
+    mission_load,
+    spread_bodies,
+    wait_drained,
+)
+
+NAME = "cpu-per-event"
+SUMMARY = "CPU ms of every stack process per settled achievement (fixed count and rate)"
+
+
+def _own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run(ctx: Context) -> Outcome:
+    p = ctx.profile
+    n, rate = p.cpu_events, p.cpu_rate  # fixed: comparable from run to run
+    codes = await mission_codes(ctx)
+    pool = customers(ctx, "cpu", p.customers)
+    warm = spread_bodies(customers(ctx, "cpu-warm", p.customers), codes, round(rate * p.warmup_s))
+    await ctx.load.run(mission_load(ctx, f"{NAME}-warmup", warm, rate))
+    quiet = await wait_drained(ctx, p.drain_timeout_s)
+
+    roots = stack_roots(ctx.target)
+    before, began, harness = take(roots), time.monotonic(), _own_cpu_s()
+    result = await ctx.load.run(mission_load(ctx, NAME, spread_bodies(pool, codes, n), rate))
+    drained = await ctx.backlog.wait_drained(p.drain_timeout_s)
+    after, seconds = take(roots), time.monotonic() - began
+    harness = _own_cpu_s() - harness
+
+    settled = result.ok
+    ms = ms_between(before, after)
+    rows = per_process_rows(ms, seconds, per=settled)
+    total = rows[-1]["ms_per_unit"]
+    # The part of it the stack spends anyway (idle polling, heartbeats), if measured.
+    idle_share = (
+        round(ctx.idle_cpu_pct * 10 * seconds / settled, 3)
+        if ctx.idle_cpu_pct is not None and settled
+        else None
+    )
+    load = result.summary()
+    table = Table(
+        f"{NAME}: {n:,} achievements at {rate:g}/s over {len(pool):,} fresh customers, "
+        f"until settled ({seconds:.1f} s)",
+        ["process", "CPU ms", "ms / settled", "% of one core"],
+    )
+    for row in rows:
+        table.add(row["process"], row["cpu_ms"], row["ms_per_unit"], row["pct_of_core"])
+    gen_ms = round(result.cpu_s * 1000, 1)
+    table.add("(load generator, excluded)", gen_ms, round(gen_ms / settled, 3) if settled else
+              None, round(100 * result.cpu_s / seconds, 2))  # fmt: skip
+    table.add("(harness, excluded)", round(harness * 1000, 1), None,
+              round(100 * harness / seconds, 2))  # fmt: skip
+    table.notes.append(
+        f"{settled:,} of {n:,} POSTs got 201; backlog "
+        + ("zero at the end" if drained is not None else "NOT drained: CPU still owed")
+        + "; postgres = postmaster + backends (ended ones through its cutime)"
+    )
+    if idle_share is not None:
+        table.notes.append(
+            f"of the total, ≈ {idle_share} ms / achievement is the stack's idle cost "
+            f"({ctx.idle_cpu_pct} % of a core, measured by `idle`) over the window"
+        )
+    if quiet is None:
+        table.notes.append("WARNING: the warm-up's backlog had not drained when this started")
+    left_out = sorted(set(roots) - set(ms))
+    if left_out:
+        table.notes.append(f"left out (exited during the window): {', '.join(left_out)}")
+    return Outcome(
+        results={
+            "achievements": n,
+            "rate": rate,
+            "settled": settled,
+            "all_settled": drained is not None and settled == n,
+            "window_s": round(seconds, 3),
+            "cpu_ms": ms,
+            "rows": rows,
+            "cpu_ms_per_settled": total,
+            "idle_share_ms_per_settled": idle_share,
+            "generator_cpu_ms": gen_ms,
+            "harness_cpu_ms": round(harness * 1000, 1),
+            "load": load,
+        },
+        tables=[table],
+        params={"achievements": n, "rate": rate, "customers": len(pool)},
+    )
