@@ -61,19 +61,23 @@ class InboxConsumer:
         *,
         database: Database,
         consumer: Consumer,
-        dlq_producer: Producer,
+        dlq_producer: Producer | Callable[[], Producer],
         handlers: EventHandlers,
         group_id: str,
         topics: Sequence[str] | None = None,  # default: the handled models' topics
         batch_size: int = 500,
         linger_seconds: float = 0.002,
         after_commit: Callable[[], None] | None = None,
+        commit_interval_s: float = 0.5,
         retention_s: int = 14 * 24 * 3600,
     ) -> None:
         self._retention_s = retention_s
         self._db = database
         self._consumer = consumer
-        self._dlq = dlq_producer
+        # A producer, or how to make one on the first dead letter: an idle client's
+        # threads cost CPU at rest, and most processes never dead-letter anything.
+        self._dlq_factory = dlq_producer if callable(dlq_producer) else None
+        self._dlq_producer = None if callable(dlq_producer) else dlq_producer
         self._topics = list(topics) if topics is not None else topics_of(handlers)
         self._handled = frozenset(model.TYPE for model in handlers)
         # Each distinct handler once, in the table's order, with the types it takes.
@@ -89,6 +93,13 @@ class InboxConsumer:
         self._batch_size = batch_size
         self._linger = linger_seconds
         self._after_commit = after_commit
+        # Offsets of applied batches, committed to Kafka at most every interval (and on
+        # idle, revocation and close): an offset commit per batch was the broker's largest
+        # cost under load. A crash re-delivers at most an interval's records, which the
+        # inbox absorbs; offsets still only ever cover database-committed batches.
+        self._commit_interval = commit_interval_s
+        self._uncommitted: dict[tuple[str, int], int] = {}
+        self._committed_at = 0.0
         # librdkafka handles are thread-safe, but one thread keeps poll/commit/close ordered.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"consumer-{group_id}")
 
@@ -96,7 +107,9 @@ class InboxConsumer:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     async def run(self, stopping: asyncio.Event) -> None:
-        await self._in_thread(self._consumer.subscribe, self._topics)
+        await self._in_thread(
+            lambda: self._consumer.subscribe(self._topics, on_revoke=self._on_revoke)
+        )
         log.info("consumer_started", group=self._group_id, topics=self._topics)
         loop = asyncio.get_running_loop()
         next_purge = loop.time() + 60
@@ -105,11 +118,14 @@ class InboxConsumer:
                 messages = await self._in_thread(self._poll_batch)
                 if messages and not await self.process(messages, stopping):
                     break  # stopping while a transient failure persisted: nothing committed
+                if not messages or loop.time() - self._committed_at >= self._commit_interval:
+                    self._commit_offsets()
+                    self._committed_at = loop.time()
                 if loop.time() > next_purge:
                     next_purge = loop.time() + 300
                     await self._purge_inbox()
         finally:
-            await self._in_thread(self._consumer.close)
+            await self._in_thread(self._close)
             self._thread.shutdown(wait=False)
             log.info("consumer_stopped", group=self._group_id)
 
@@ -125,7 +141,7 @@ class InboxConsumer:
     def _poll_batch(self) -> list[Message]:
         # Return as soon as one record is there (low latency under light load), then take
         # whatever else is already fetched, waiting at most `linger` for the batch to fill.
-        first = self._consumer.poll(0.25)
+        first = self._consumer.poll(1.0)  # a stop is noticed within a second
         if first is None:
             return []
         rest = (
@@ -136,7 +152,8 @@ class InboxConsumer:
         return [first, *rest]
 
     async def process(self, messages: Sequence[Message], stopping: asyncio.Event) -> bool:
-        """Apply one polled batch; True once its offsets may be (and were) committed."""
+        """Apply one polled batch; True once its offsets may be committed (they are, with
+        the next commit of offsets)."""
         events: list[IncomingEvent] = []
         dead: list[DeadLetter] = []
         ignored: dict[str, int] = {}
@@ -177,8 +194,7 @@ class InboxConsumer:
             ]
         if dead:
             await self._dead_letter(dead)
-        # Asynchronous commit: it only queues the offsets, no need to leave the loop.
-        self._commit(messages)
+        self._applied(messages)
         if self._after_commit is not None:
             self._after_commit()
         return True
@@ -296,22 +312,47 @@ class InboxConsumer:
         if remaining:
             raise RuntimeError("dead-letter records were not acknowledged")
 
-    def _commit(self, messages: Sequence[Message]) -> None:
-        next_offsets: dict[tuple[str, int], int] = {}
+    @property
+    def _dlq(self) -> Producer:
+        if self._dlq_producer is None:
+            assert self._dlq_factory is not None
+            self._dlq_producer = self._dlq_factory()
+        return self._dlq_producer
+
+    def _applied(self, messages: Sequence[Message]) -> None:
+        """Remember the next offsets of a batch that is committed in the database."""
         for m in messages:
             if m.error() is None:
                 key = (m.topic() or "", m.partition() or 0)
-                next_offsets[key] = max(next_offsets.get(key, 0), (m.offset() or 0) + 1)
-        if not next_offsets:
+                self._uncommitted[key] = max(self._uncommitted.get(key, 0), (m.offset() or 0) + 1)
+
+    def _commit_offsets(self, asynchronous: bool = True) -> None:
+        if not self._uncommitted:
             return
-        self._consumer.commit(
-            offsets=[TopicPartition(t, p, o) for (t, p), o in next_offsets.items()],
-            asynchronous=True,
-        )
-        for (t, p), o in next_offsets.items():
+        offsets, self._uncommitted = self._uncommitted, {}
+        partitions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+        if asynchronous:
+            self._consumer.commit(offsets=partitions, asynchronous=True)
+        else:
+            self._consumer.commit(offsets=partitions, asynchronous=False)
+        for (t, p), o in offsets.items():
             _low, high = self._consumer.get_watermark_offsets(TopicPartition(t, p), cached=True)
             if high >= 0:
                 metrics.CONSUMER_LAG.labels(t, str(p)).set(max(0, high - o))
+
+    def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Called inside poll (our thread), between batches: hand over what was applied.
+        try:
+            self._commit_offsets(asynchronous=False)
+        except Exception as error:  # the new owner re-reads; the inbox absorbs it
+            log.warning("offset_commit_on_revoke_failed", error=str(error))
+
+    def _close(self) -> None:
+        try:
+            self._commit_offsets(asynchronous=False)
+        except Exception as error:
+            log.warning("offset_commit_on_close_failed", error=str(error))
+        self._consumer.close()
 
 
 async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:

@@ -67,14 +67,22 @@ class OutboxRelay:
     """Publishes unsent rows in batches: lock (SKIP LOCKED, so replicas share the work),
     produce, wait for every ack, mark sent, commit.
 
-    It sleeps until woken by a local commit (`wake`), or for `idle_seconds` at most: the
+    It sleeps until woken by a local commit (`wake`) — then lingers `linger_seconds` so
+    that a round carries many commits —, or for `idle_seconds` at most: the
     fallback that finds rows committed by another process (a replica's HTTP role)."""
 
-    _SELECT = (
-        "SELECT id, topic, key, headers, payload FROM outbox WHERE published_at IS NULL "
-        "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+    # Lock and mark in one statement, inside a transaction that commits only once Kafka
+    # acknowledged every row: a failed publish rolls the marks back (the rows wait), a
+    # crash after publish and before commit re-publishes them (the inboxes absorb it).
+    # The commit need not wait for its WAL flush: a mark lost in a crash only
+    # re-publishes. One round trip opens the transaction and sets that.
+    _BEGIN = "BEGIN; SET LOCAL synchronous_commit = off"
+    _CLAIM = (
+        "UPDATE outbox SET published_at = now() WHERE id IN ("
+        "SELECT id FROM outbox WHERE published_at IS NULL "
+        "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, topic, key, headers, payload"
     )
-    _MARK = "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])"
     _PURGE = "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)"
 
     def __init__(
@@ -83,6 +91,7 @@ class OutboxRelay:
         producer: Producer,
         batch_size: int = 500,
         idle_seconds: float = 1.0,
+        linger_seconds: float = 0.0,
         retention_seconds: int = 3600,
         exit_after_publish: bool = False,
     ) -> None:
@@ -90,6 +99,7 @@ class OutboxRelay:
         self._producer = producer
         self._batch_size = batch_size
         self._idle = idle_seconds
+        self._linger = linger_seconds
         self._retention = retention_seconds
         self._exit_after_publish = exit_after_publish
         self._wake = asyncio.Event()
@@ -125,25 +135,31 @@ class OutboxRelay:
                 await self._purge_sent()
             if sent < self._batch_size:
                 await _wait_any(stopping, self._wake, self._idle)
+                if self._wake.is_set() and self._linger:
+                    # Woken by a commit: let the commits of the next few ms join this
+                    # round. A round per commit costs a transaction and a produce
+                    # request each, which under steady load is most of the relay's work.
+                    await asyncio.sleep(self._linger)
         log.info("relay_stopped")
 
     async def publish_batch(self) -> int:
-        async with self._db.transaction() as conn:
-            rows = await conn.fetch(self._SELECT, self._batch_size)
+        pool = await self._db.pool()
+        async with pool.acquire() as conn:
+            # On any failure below, the pool's reset rolls the transaction back.
+            await conn.execute(self._BEGIN)
+            rows = await conn.fetch(self._CLAIM, self._batch_size)
             if not rows:
+                await conn.execute("ROLLBACK")
                 return 0
+            rows = sorted(rows, key=lambda row: row[0])  # publish in outbox order
             delivered = await self._publish(rows)
             if self._exit_after_publish:
                 log.warning("fault_injection_exit_after_publish", rows=len(rows))
                 os._exit(70)
-            if delivered:
-                # The mark need not wait for its WAL flush: should it be lost in a crash,
-                # the rows go out again and the consumers' inboxes absorb the repeat.
-                await conn.execute("SET LOCAL synchronous_commit = off")
-                await conn.execute(self._MARK, delivered)
+            if len(delivered) < len(rows):
+                raise RuntimeError(f"{len(rows) - len(delivered)} of {len(rows)} events not acked")
+            await conn.execute("COMMIT")
         metrics.OUTBOX_BATCH.observe(len(rows))
-        if len(delivered) < len(rows):
-            raise RuntimeError(f"{len(rows) - len(delivered)} of {len(rows)} events not acked")
         return len(rows)
 
     async def _publish(self, rows: Sequence[Any]) -> list[int]:

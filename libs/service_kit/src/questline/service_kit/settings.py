@@ -39,13 +39,18 @@ class ServiceSettings(BaseSettings):
     # local commit wakes it at once; the poll only finds rows another process committed.
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_ms: int = Field(default=1000, ge=1)
+    # Once woken, the relay waits this long so that one round publishes many commits.
+    relay_linger_ms: int = Field(default=10, ge=0, le=1000)
     # Sent outbox rows are kept this long (for inspection), then purged.
     outbox_retention_s: int = Field(default=3600, ge=0)
     # Inbox consumer: events per batch (one transaction each) and how long a light load
     # waits for a batch to fill after the first event arrived.
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
-    consumer_linger_ms: int = Field(default=2, ge=0)
+    consumer_linger_ms: int = Field(default=10, ge=0)
     consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
+    # Offsets of applied batches go to Kafka at most this often (and when idle, on
+    # revocation and on close); a crash re-delivers at most this much, the inbox absorbs it.
+    consumer_commit_interval_ms: int = Field(default=500, ge=0, le=60_000)
     # How long the broker may hold a fetch when there is nothing new (a long poll: a
     # fetch returns as soon as a record arrives, so this costs no latency, and an idle
     # consumer costs the broker two fetches a second instead of a hundred).

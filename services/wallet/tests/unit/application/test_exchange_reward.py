@@ -112,3 +112,32 @@ async def test_an_open_circuit_answers_at_once_without_calling_gift_or_the_datab
     assert refused.value.retry_after_s == 7 and gifts.calls == 0
     assert units_opened == []
     assert entry.status is EntryStatus.AVAILABLE
+
+
+async def test_the_first_look_at_the_entry_reads_without_a_transaction(uow, entry):
+    class Reads:
+        """The read side: a look, no transaction to open or commit."""
+
+        opened = 0
+
+        def __init__(self) -> None:
+            self.wallet = uow.wallet
+
+        async def __aenter__(self) -> Reads:
+            Reads.opened += 1
+            return self
+
+        async def __aexit__(self, *exc: object) -> None:
+            return None
+
+    writes = []
+
+    def write_uow():  # type: ignore[no-untyped-def]
+        writes.append(1)
+        return uow
+
+    result = await exchange_reward(
+        ExchangeReward("alice", "r-1", "gift-potion"), write_uow, FakeGifts(), Reads
+    )
+    assert result.status is EntryStatus.EXCHANGED
+    assert Reads.opened == 1 and len(writes) == 1  # one look, one writing transaction

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from questline.wallet.application.ports import GiftCatalogue, UnitOfWorkFactory
+from questline.wallet.application.ports import GiftCatalogue, ReadsFactory, UnitOfWorkFactory
 from questline.wallet.domain.errors import (
     GiftShopUnavailable,
     RewardAlreadyExchanged,
@@ -27,12 +27,16 @@ class ExchangeReward:
 
 
 async def exchange_reward(
-    command: ExchangeReward, uow: UnitOfWorkFactory, gifts: GiftCatalogue
+    command: ExchangeReward,
+    uow: UnitOfWorkFactory,
+    gifts: GiftCatalogue,
+    reads: ReadsFactory | None = None,
 ) -> WalletReward:
+    """`reads` (optional) serves the first look at the entry without a transaction."""
     wait = await gifts.unavailable_for()
     if wait is not None:  # the fallback: answer at once, touch neither gift nor database
         raise GiftShopUnavailable("circuit open", wait)
-    async with uow() as read:
+    async with (reads or uow)() as read:
         entry = await read.wallet.get(command.reward_id)
     if entry is None or entry.customer_id != command.customer_id:
         raise RewardNotInWallet(command.reward_id)

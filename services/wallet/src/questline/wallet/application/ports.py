@@ -17,6 +17,8 @@ class WalletReader(Protocol):
 
     async def for_customer(self, customer_id: str) -> Sequence[WalletReward]: ...
 
+    async def get(self, reward_id: str) -> WalletReward | None: ...
+
 
 class WalletRepository(WalletReader, Protocol):
     async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
@@ -80,3 +82,4 @@ class Clock(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+ReadsFactory = Callable[[], ReadUnitOfWork]

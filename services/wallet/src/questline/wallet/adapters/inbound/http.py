@@ -105,7 +105,9 @@ def router(
         command = ExchangeReward(customer_id, reward_id, body.gift_id)
         with log_context(correlationid=reward_id, causationid=request_id(request)):
             try:
-                entry = await exchange_reward(command, lambda: uow(request_id(request)), gifts)
+                entry = await exchange_reward(
+                    command, lambda: uow(request_id(request)), gifts, reads
+                )
             except errors.WalletError as error:
                 raise _problem(error) from error
         return WalletRewardResponse.of(entry)
