@@ -30,7 +30,9 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     database_url: str = ""
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Connections per process. Group commit and set-wise batches need few; every extra
+    # backend is another ~100 MB of resident PostgreSQL memory under load.
+    db_pool_size: int = Field(default=5, ge=1, le=200)
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     log_level: str = "INFO"
     # Largest accepted request body; anything larger is refused with 413 before parsing.
