@@ -79,3 +79,31 @@ class SqlUnitOfWork:
             await transaction.__aexit__(exc_type, exc, tb)
             if exc is None and published and self._after_commit is not None:
                 self._after_commit()
+
+
+class SqlReads:
+    """The unit of work of a query that is one statement: a connection in autocommit,
+    which spares the BEGIN and ROLLBACK round trips. Services subclass it to attach
+    their repositories (`_bind`), as with `SqlUnitOfWork`; it writes nothing."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._connection: AbstractAsyncContextManager[Connection] | None = None
+
+    def _bind(self, conn: Connection) -> None:
+        """Subclasses create their repositories on `conn` here."""
+
+    async def __aenter__(self) -> Self:
+        self._connection = self._db.connection()
+        self._bind(await self._connection.__aenter__())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.__aexit__(exc_type, exc, tb)

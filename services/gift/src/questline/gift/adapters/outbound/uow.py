@@ -4,9 +4,6 @@ events turned into contract events for the outbox) and its read-only sibling."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from types import TracebackType
-from typing import Self
 
 from questline.contracts import events as contract
 from questline.gift.adapters.outbound.repositories import (
@@ -14,8 +11,8 @@ from questline.gift.adapters.outbound.repositories import (
     SqlGiftRepository,
 )
 from questline.gift.domain.events import GiftEvent, GiftExchanged, StockChanged
-from questline.service_kit.db import Connection, Database
-from questline.service_kit.uow import SqlUnitOfWork
+from questline.service_kit.db import Connection
+from questline.service_kit.uow import SqlReads, SqlUnitOfWork
 
 
 def to_contract(event: GiftEvent) -> contract.EventData:
@@ -47,30 +44,13 @@ class SqlGiftUnitOfWork(SqlUnitOfWork):
         self.stage((to_contract(e) for e in events), causation_id)
 
 
-class SqlGiftReader:
+class SqlGiftReader(SqlReads):
     """Reads in autocommit: each query is one statement (one snapshot), so a BEGIN and
     a ROLLBACK would only add two round trips."""
 
     gifts: SqlGiftRepository
     exchanges: SqlExchangeRepository
 
-    def __init__(self, database: Database) -> None:
-        self._db = database
-        self._connection: AbstractAsyncContextManager[Connection] | None = None
-
-    async def __aenter__(self) -> Self:
-        self._connection = self._db.connection()
-        conn = await self._connection.__aenter__()
+    def _bind(self, conn: Connection) -> None:
         self.gifts = SqlGiftRepository(conn)
         self.exchanges = SqlExchangeRepository(conn)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.__aexit__(exc_type, exc, tb)

@@ -4,9 +4,6 @@ into contract events for the outbox."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from types import TracebackType
-from typing import Self
 
 from questline.contracts import events as contract
 from questline.mission.adapters.outbound.repositories import (
@@ -14,8 +11,8 @@ from questline.mission.adapters.outbound.repositories import (
     SqlMissionDefinitionRepository,
 )
 from questline.mission.domain.events import MissionAchieved, MissionEvent, RewardLinked
-from questline.service_kit.db import Connection, Database
-from questline.service_kit.uow import SqlUnitOfWork
+from questline.service_kit.db import Connection
+from questline.service_kit.uow import SqlReads, SqlUnitOfWork
 
 
 def to_contract(event: MissionEvent) -> contract.EventData:
@@ -49,33 +46,16 @@ class SqlMissionUnitOfWork(SqlUnitOfWork):
         self.stage((to_contract(e) for e in events), causation_id)
 
 
-class SqlMissionReads:
+class SqlMissionReads(SqlReads):
     """The unit of work of a query that is one statement: a connection in autocommit,
     which spares the BEGIN and ROLLBACK round trips. A read publishes nothing."""
 
     missions: SqlMissionDefinitionRepository
     achievements: SqlAchievementRepository
 
-    def __init__(self, database: Database) -> None:
-        self._db = database
-        self._connection: AbstractAsyncContextManager[Connection] | None = None
-
-    async def __aenter__(self) -> Self:
-        self._connection = self._db.connection()
-        conn = await self._connection.__aenter__()
+    def _bind(self, conn: Connection) -> None:
         self.missions = SqlMissionDefinitionRepository(conn)
         self.achievements = SqlAchievementRepository(conn)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            await connection.__aexit__(exc_type, exc, tb)
 
     def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
         if events:
