@@ -9,8 +9,12 @@ from typing import Any
 
 import pytest
 
-from questline.reward.application.issue_reward import IssueReward, issue_reward
-from questline.reward.application.mark_exchanged import MarkExchanged, mark_exchanged
+from questline.reward.application.issue_reward import IssueReward, issue_reward, issue_rewards
+from questline.reward.application.mark_exchanged import (
+    MarkExchanged,
+    mark_exchanged,
+    mark_exchanged_many,
+)
 from questline.reward.domain.errors import RewardExchangedForAnotherGift
 
 pytestmark = pytest.mark.integration
@@ -89,3 +93,23 @@ async def test_a_second_gift_for_an_exchanged_reward_is_refused_and_rolled_back(
 
     assert (await db.rewards())[0]["gift_id"] == "gift-potion"
     assert len(await db.outbox()) == 2
+
+
+async def test_concurrent_batches_over_the_same_rewards_mark_each_once_without_deadlock(
+    owned_uow: Any, clock: Any, new_id: Any, db: Any
+) -> None:
+    issue = [(IssueReward(f"ach-{n}", "alice", 50), None) for n in range(1, 6)]
+    await issue_rewards(issue, owned_uow(), clock, new_id)
+    ids = [f"rw-{n}" for n in range(1, 6)]
+
+    # Half the batches name the rewards in the opposite order: the lock order is by id.
+    batches = [
+        [(MarkExchanged(i, "gift-potion", EXCHANGED_AT), f"ev-{b}-{i}") for i in order]
+        for b, order in enumerate([ids, ids[::-1]] * 5)
+    ]
+    marked = await asyncio.gather(*(mark_exchanged_many(b, owned_uow()) for b in batches))
+
+    assert sum(marked) == 5
+    assert {r["status"] for r in await db.rewards()} == {"EXCHANGED"}
+    events = [e for e in await db.outbox() if e["type"] == "questline.reward.exchanged.v1"]
+    assert sorted(e["correlationid"] for e in events) == ids

@@ -136,3 +136,42 @@ async def test_a_failing_event_rolls_back_the_whole_batch(apply: Any, db: Any) -
 
     assert await db.rewards() == []
     assert await db.outbox() == []
+
+
+async def test_a_batch_marks_several_rewards_exchanged_and_a_redelivered_one_changes_nothing(
+    apply: Any, db: Any
+) -> None:
+    await apply([incoming(f"ev-{n}", achieved(f"ach-{n}")) for n in (1, 2, 3)])
+    await apply([incoming("ev-4", exchanged("rw-1"))])
+
+    await apply(
+        [
+            incoming("ev-5", exchanged("rw-3", "gift-mount")),
+            incoming("ev-6", exchanged("rw-1")),  # the wallet re-published it with a new id
+            incoming("ev-7", exchanged("rw-2")),
+        ]
+    )
+
+    assert [(r["id"], r["status"], r["gift_id"]) for r in await db.rewards()] == [
+        ("rw-1", "EXCHANGED", "gift-potion"),
+        ("rw-2", "EXCHANGED", "gift-potion"),
+        ("rw-3", "EXCHANGED", "gift-mount"),
+    ]
+    marked = [e for e in await db.outbox() if e["type"] == "questline.reward.exchanged.v1"]
+    assert [(e["causationid"], e["data"]["rewardId"], e["data"]["giftId"]) for e in marked] == [
+        ("ev-4", "rw-1", "gift-potion"),
+        ("ev-5", "rw-3", "gift-mount"),
+        ("ev-7", "rw-2", "gift-potion"),
+    ]
+
+
+async def test_an_unknown_reward_in_a_batch_of_exchanges_rolls_back_the_others(
+    apply: Any, db: Any
+) -> None:
+    await apply([incoming("ev-1", achieved("ach-1"))])
+
+    with pytest.raises(RewardNotFound):
+        await apply([incoming("ev-2", exchanged("rw-1")), incoming("ev-3", exchanged("nope"))])
+
+    assert [r["status"] for r in await db.rewards()] == ["ISSUED"]
+    assert [e["type"] for e in await db.outbox()] == ["questline.reward.issued.v1"]

@@ -20,6 +20,8 @@ NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 class FakeRewardRepository:
     def __init__(self) -> None:
         self.rows: dict[str, Reward] = {}
+        self.locked: list[list[str]] = []  # the ids of each locking read, in lock order
+        self.saved: list[list[str]] = []  # the ids of each write
 
     async def add(self, reward: Reward) -> bool:
         if any(r.mission_id == reward.mission_id for r in self.rows.values()):
@@ -30,15 +32,21 @@ class FakeRewardRepository:
     async def add_many(self, batch: Sequence[Reward]) -> set[str]:
         return {r.mission_id for r in batch if await self.add(r)}
 
-    async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None:
+    async def get(self, reward_id: str) -> Reward | None:
         found = self.rows.get(reward_id)
         return None if found is None else Reward(**{**vars(found), "events": []})
 
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Reward]:
         return [r for r in self.rows.values() if r.customer_id == customer_id][:limit]
 
-    async def save(self, reward: Reward) -> None:
-        self.rows[reward.id] = reward
+    async def get_many_for_update(self, ids: Sequence[str]) -> dict[str, Reward]:
+        self.locked.append(sorted(set(ids)))
+        found = {i: await self.get(i) for i in self.locked[-1]}
+        return {i: reward for i, reward in found.items() if reward is not None}
+
+    async def save_many(self, batch: Sequence[Reward]) -> None:
+        self.saved.append([r.id for r in batch])
+        self.rows.update((r.id, r) for r in batch)
 
 
 class FakeUnitOfWork:

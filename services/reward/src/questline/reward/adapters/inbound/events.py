@@ -7,12 +7,11 @@ from collections.abc import Callable, Sequence
 
 from questline.contracts import events as contract
 from questline.reward.application.issue_reward import IssueReward, issue_rewards
-from questline.reward.application.mark_exchanged import MarkExchanged, mark_exchanged
+from questline.reward.application.mark_exchanged import MarkExchanged, mark_exchanged_many
 from questline.reward.application.ports import Clock, IdGenerator, UnitOfWork
 from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.inbox import EventHandlers
-from questline.service_kit.logs import log_context
 
 UowOn = Callable[[Connection, str], UnitOfWork]
 """A unit of work bound to the batch's transaction, caused by the given event id."""
@@ -29,13 +28,12 @@ def handlers(uow_on: UowOn, clock: Clock, new_id: IdGenerator) -> EventHandlers:
         await issue_rewards(commands, uow_on(conn, events[0].id), clock, new_id)
 
     async def mark(conn: Connection, events: Sequence[IncomingEvent]) -> None:
-        for event in events:
-            data = event.data
-            if isinstance(data, contract.RewardExchanged):
-                with log_context(correlationid=event.correlation_id, causationid=event.id):
-                    await mark_exchanged(
-                        MarkExchanged(data.reward_id, data.gift_id, data.exchanged_at),
-                        uow_on(conn, event.id),
-                    )
+        # All exchanges of the batch in one locking read and one update.
+        commands = [
+            (MarkExchanged(e.data.reward_id, e.data.gift_id, e.data.exchanged_at), e.id)
+            for e in events
+            if isinstance(e.data, contract.RewardExchanged)
+        ]
+        await mark_exchanged_many(commands, uow_on(conn, events[0].id))
 
     return {contract.MissionAchieved: issue, contract.RewardExchanged: mark}

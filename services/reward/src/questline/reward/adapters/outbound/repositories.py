@@ -36,12 +36,20 @@ class SqlRewardRepository:
         "ON CONFLICT (mission_id) DO NOTHING RETURNING mission_id"
     )
     _GET = f"SELECT {_COLUMNS} FROM rewards WHERE id = $1"
-    _GET_FOR_UPDATE = f"{_GET} FOR UPDATE"
     _FOR_CUSTOMER = (
         f"SELECT {_COLUMNS} FROM rewards WHERE customer_id = $1 "
         "ORDER BY issued_at DESC, id LIMIT $2"
     )
-    _SAVE = "UPDATE rewards SET status = $2, gift_id = $3, exchanged_at = $4 WHERE id = $1"
+    # One lock order (by id): concurrent batches over the same rewards never deadlock.
+    _GET_MANY_FOR_UPDATE = (
+        f"SELECT {_COLUMNS} FROM rewards WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE"
+    )
+    _SAVE_MANY = (
+        "UPDATE rewards AS r "
+        "SET status = s.status, gift_id = s.gift_id, exchanged_at = s.exchanged_at "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) "
+        "AS s(id, status, gift_id, exchanged_at) WHERE r.id = s.id"
+    )
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -60,16 +68,25 @@ class SqlRewardRepository:
         )
         return {row[0] for row in rows}
 
-    async def get(self, reward_id: str, *, for_update: bool = False) -> Reward | None:
-        row = await self._conn.fetchrow(
-            self._GET_FOR_UPDATE if for_update else self._GET, reward_id
-        )
+    async def get(self, reward_id: str) -> Reward | None:
+        row = await self._conn.fetchrow(self._GET, reward_id)
         return _reward(row) if row is not None else None
 
     async def for_customer(self, customer_id: str, limit: int) -> Sequence[Reward]:
         return [_reward(r) for r in await self._conn.fetch(self._FOR_CUSTOMER, customer_id, limit)]
 
-    async def save(self, reward: Reward) -> None:
-        await self._conn.execute(
-            self._SAVE, reward.id, reward.status.value, reward.gift_id, reward.exchanged_at
-        )
+    async def get_many_for_update(self, ids: Sequence[str]) -> dict[str, Reward]:
+        if not ids:
+            return {}
+        rows = await self._conn.fetch(self._GET_MANY_FOR_UPDATE, sorted(set(ids)))
+        return {row["id"]: _reward(row) for row in rows}
+
+    async def save_many(self, batch: Sequence[Reward]) -> None:
+        if batch:
+            await self._conn.execute(
+                self._SAVE_MANY,
+                [r.id for r in batch],
+                [r.status.value for r in batch],
+                [r.gift_id for r in batch],
+                [r.exchanged_at for r in batch],
+            )

@@ -4,15 +4,12 @@ contract event mapping."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from types import TracebackType
-from typing import Self
 
 from questline.contracts import events as contract
 from questline.reward.adapters.outbound.repositories import SqlRewardRepository
 from questline.reward.domain.events import RewardEvent, RewardIssued, RewardMarkedExchanged
-from questline.service_kit.db import Connection, Database
-from questline.service_kit.uow import SqlUnitOfWork
+from questline.service_kit.db import Connection
+from questline.service_kit.uow import SqlReads, SqlUnitOfWork
 
 
 def to_contract(event: RewardEvent) -> contract.EventData:
@@ -44,27 +41,11 @@ class SqlRewardUnitOfWork(SqlUnitOfWork):
         self.stage((to_contract(e) for e in events), causation_id)
 
 
-class SqlRewardReads:
+class SqlRewardReads(SqlReads):
     """A read-only unit of work on an autocommit connection: a query is one statement,
     so a transaction would only add its BEGIN and ROLLBACK round trips."""
 
     rewards: SqlRewardRepository
 
-    def __init__(self, database: Database) -> None:
-        self._db = database
-        self._connection: AbstractAsyncContextManager[Connection] | None = None
-
-    async def __aenter__(self) -> Self:
-        self._connection = self._db.connection()
-        self.rewards = SqlRewardRepository(await self._connection.__aenter__())
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.__aexit__(exc_type, exc, tb)
+    def _bind(self, conn: Connection) -> None:
+        self.rewards = SqlRewardRepository(conn)
