@@ -1,119 +1,39 @@
-"""A real single-node Kafka (KRaft) broker for local runs, started from Maven jars.
+"""Running a single-node Kafka (KRaft) broker as a child process (`KafkaBroker`).
 
-No Docker and no tarball: Maven fetches the broker's jars once into a cache folder
-(`ensure_kafka_jars`), and `KafkaBroker` runs `kafka.Kafka` from that classpath as a
-child process. Data survives restarts; the supervisor owns start and stop.
+The broker runs `kafka.Kafka` from the jars `ensure_kafka_jars` fetched: its server
+properties, the storage format on first use, the class data sharing archive that
+speeds up later starts, and start / wait_ready / stop.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
-import re
 import shutil
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
 
+from questline.devstack.kafka._shared import client_config, read_stripped, tail
 from questline.devstack.ports import LOOPBACK, port_in_use, wait_port
 
-_log = logging.getLogger(__name__)
+# The package's logger name, as before the split into modules.
+_log = logging.getLogger("questline.devstack.kafka")
 
-MIN_JAVA = 17
-_POM = Path("infra/kafka/pom.xml")
-# infra/devstack/src/questline/devstack/kafka.py -> infra/kafka/log4j2.properties
-_DEFAULT_LOG4J = Path(__file__).resolve().parents[4] / "kafka" / "log4j2.properties"
-
-
-class KafkaSetupError(RuntimeError):
-    """Java/Maven missing or too old, or the jars could not be fetched."""
+# infra/devstack/src/questline/devstack/kafka/broker.py -> infra/kafka/log4j2.properties
+_DEFAULT_LOG4J = Path(__file__).resolve().parents[5] / "kafka" / "log4j2.properties"
 
 
 class KafkaBrokerError(RuntimeError):
     """The broker could not start, died, or its ports are taken."""
-
-
-# ---------------------------------------------------------------------------- jars
-
-
-def ensure_kafka_jars(repo_root: Path, cache_dir: Path) -> Path:
-    """Return a folder holding the broker's runtime jars, fetching them if needed.
-
-    The `.complete` marker holds a hash of the pom: a half-finished fetch (no marker)
-    or a changed pom (other hash) starts again from an empty folder, so no stale jar
-    of an older Kafka stays on the classpath. With the marker in place this is a
-    file read.
-    """
-    pom = (repo_root / _POM).resolve()
-    libs = cache_dir / "libs"
-    marker = libs / ".complete"
-    wanted = hashlib.sha256(pom.read_bytes()).hexdigest()
-    if _read(marker) == wanted:
-        return libs
-    _check_java()
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise KafkaSetupError("Maven (mvn) is not on PATH; install Maven 3.8+ to fetch Kafka")
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with _file_lock(cache_dir / ".fetch.lock"):  # two supervisors must not fetch into one folder
-        if _read(marker) == wanted:
-            return libs
-        shutil.rmtree(libs, ignore_errors=True)
-        cmd = [
-            mvn, "-q", "-B", "-Dstyle.color=never", "-f", str(pom),
-            "dependency:copy-dependencies",
-            f"-DoutputDirectory={libs.resolve()}", "-DincludeScope=runtime",
-        ]  # fmt: skip
-        _log.info("fetching Kafka jars with Maven into %s", libs)
-        started = time.monotonic()
-        done = subprocess.run(cmd, cwd=repo_root, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise KafkaSetupError(
-                f"Maven could not fetch the Kafka jars (exit {done.returncode}):\n"
-                f"{_tail(done.stdout + done.stderr)}"
-            )
-        if not any(libs.glob("kafka_2.13-*.jar")):
-            raise KafkaSetupError(f"Maven finished but no kafka_2.13 jar is in {libs}")
-        marker.write_text(wanted)
-        _log.info("Kafka jars ready in %.1f s", time.monotonic() - started)
-    return libs
-
-
-def _check_java() -> None:
-    java = shutil.which("java")
-    if java is None:
-        raise KafkaSetupError(f"java is not on PATH; Kafka 4 needs Java {MIN_JAVA}+")
-    out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out)
-    if match is None:
-        raise KafkaSetupError(f"cannot read the Java version from: {out.strip()}")
-    major = int(match.group(1))
-    if major == 1:  # "1.8.0_x" style: Java 8 and older
-        major = int(match.group(2) or 0)
-    if major < MIN_JAVA:
-        raise KafkaSetupError(f"Java {major} found; Kafka 4 needs Java {MIN_JAVA}+")
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-# -------------------------------------------------------------------------- broker
 
 
 class KafkaBroker:
@@ -212,7 +132,7 @@ class KafkaBroker:
             wait_port(LOOPBACK, self.port, timeout, alive=self.is_running)
         except (RuntimeError, TimeoutError) as exc:
             raise self._failure(str(exc)) from None
-        admin = AdminClient(_client_config(self.bootstrap))
+        admin = AdminClient(client_config(self.bootstrap))
         while True:
             try:
                 metadata = admin.list_topics(timeout=2)
@@ -248,7 +168,7 @@ class KafkaBroker:
 
         That happens when the previous supervisor was killed without stopping it.
         """
-        pid_text = _read(self._pid_file)
+        pid_text = read_stripped(self._pid_file)
         if not pid_text or not pid_text.isdigit():
             return None
         pid = int(pid_text)
@@ -365,7 +285,7 @@ class KafkaBroker:
 
     def _format_storage(self) -> None:
         cluster_file = self.data_dir / "cluster.id"
-        cluster_id = _read(cluster_file)
+        cluster_id = read_stripped(cluster_file)
         if not cluster_id:
             cluster_id = self._tool("random-uuid").strip().splitlines()[-1].strip()
             cluster_file.write_text(cluster_id + "\n")  # kept: a re-format reuses it
@@ -382,7 +302,7 @@ class KafkaBroker:
         if done.returncode != 0:
             raise KafkaBrokerError(
                 f"StorageTool {args[0]} failed (exit {done.returncode}):\n"
-                f"{_tail(done.stdout + done.stderr)}"
+                f"{tail(done.stdout + done.stderr)}"
             )
         return done.stdout
 
@@ -416,58 +336,11 @@ class KafkaBroker:
         status = f" (exit code {code})" if code is not None else ""
         return KafkaBrokerError(
             f"kafka broker {reason}{status}; last lines of {self.log_file}:\n"
-            f"{_tail(_read(self.log_file) or '')}"
+            f"{tail(read_stripped(self.log_file) or '')}"
         )
-
-
-# -------------------------------------------------------------------------- topics
-
-
-def create_topics(bootstrap: str, topics: list[str], partitions: int = 6) -> None:
-    """Create the topics that are missing (replication factor 1); existing ones are fine.
-
-    Retries retriable errors for a while: right after start the controller may not
-    have finished electing itself.
-    """
-    admin = AdminClient(_client_config(bootstrap))
-    pending = list(topics)
-    deadline = time.monotonic() + 30
-    while pending:
-        futures = admin.create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in pending],
-            operation_timeout=15,
-            request_timeout=15,
-        )
-        retry = []
-        for name, future in futures.items():
-            try:
-                future.result()
-                _log.info("created topic %s (%d partitions)", name, partitions)
-            except KafkaException as exc:
-                error: KafkaError = exc.args[0]
-                if error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
-                    continue
-                if error.retriable() and time.monotonic() < deadline:
-                    retry.append(name)
-                    continue
-                raise KafkaBrokerError(f"cannot create topic {name}: {error.str()}") from exc
-        pending = retry
-        if pending:
-            time.sleep(0.5)
 
 
 # ------------------------------------------------------------------------- helpers
-
-
-def _client_config(bootstrap: str) -> dict[str, Any]:
-    return {
-        "bootstrap.servers": bootstrap,
-        # Default backoff grows to 10 s; a starting broker should be retried quickly.
-        "reconnect.backoff.ms": 100,
-        "reconnect.backoff.max.ms": 500,
-        # librdkafka's own stderr chatter goes through Python logging instead.
-        "logger": logging.getLogger("questline.devstack.librdkafka"),
-    }
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -486,14 +359,3 @@ def _jvm_bytes(size: str) -> int:
     if size[-1:] in units:
         return int(size[:-1]) * units[size[-1]]
     return int(size)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        return None
-
-
-def _tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
