@@ -10,8 +10,10 @@ from questline.service_kit.kit import ServiceKit
 from questline.service_kit.runtime import Service
 from questline.service_kit.settings import ServiceSettings
 from questline.wallet.adapters.inbound import events, http
+from questline.wallet.adapters.inbound.intake import Batch, ExchangeIntake
 from questline.wallet.adapters.outbound.gift_client import HttpGiftCatalogue
 from questline.wallet.adapters.outbound.uow import SqlWalletReads, SqlWalletUnitOfWork
+from questline.wallet.application.exchange_reward import Outcome, record_exchanges
 from questline.wallet.settings import WalletSettings
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
@@ -30,13 +32,10 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
         retry_after_s=settings.gift_retry_after_s,
     )
 
-    def uow(causation_id: str | None) -> SqlWalletUnitOfWork:
-        return SqlWalletUnitOfWork(
-            outbox=kit.outbox,
-            database=kit.db,
-            causation_id=causation_id,
-            after_commit=kit.wake_relay,
-        )
+    def uow() -> SqlWalletUnitOfWork:
+        """A unit of work that owns its transaction and has no cause of its own: each
+        request of a batch gives its events their own."""
+        return SqlWalletUnitOfWork(outbox=kit.outbox, database=kit.db, after_commit=kit.wake_relay)
 
     def uow_on(conn: Connection, causation_id: str) -> SqlWalletUnitOfWork:
         return SqlWalletUnitOfWork(outbox=kit.outbox, connection=conn, causation_id=causation_id)
@@ -44,13 +43,16 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     def reads() -> SqlWalletReads:
         return SqlWalletReads(kit.db)
 
+    async def record_batch(batch: Batch) -> list[Outcome]:
+        return await record_exchanges(batch, uow())
+
     consumers = []
     if "consumer" in roles:
         consumers.append(kit.consumer(events.handlers(uow_on, utc_now)))
     return kit.service(
         title="Questline wallet service",
         description="Each customer's wallet of rewards; the exchange command.",
-        routers=[http.router(uow, reads, gifts, gifts.state)],
+        routers=[http.router(reads, gifts, ExchangeIntake(record_batch), gifts.state)],
         consumers=consumers,
         roles=roles,
         on_close=gifts.close,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -25,8 +25,15 @@ class WalletRepository(WalletReader, Protocol):
         """Insert the entries not in a wallet yet; the reward ids inserted."""
         ...
 
-    async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None: ...
-    async def save(self, entry: WalletReward) -> None: ...
+    async def lock_many(self, reward_ids: Collection[str]) -> dict[str, WalletReward]:
+        """The entries of these rewards (those in a wallet), by reward id, locked until
+        the unit of work ends; locked in reward id order, so two units of work that want
+        the same entries wait for each other in one order, never in a circle."""
+        ...
+
+    async def save_many(self, entries: Sequence[WalletReward]) -> None:
+        """Write the status and exchange of each entry, in one statement."""
+        ...
 
 
 class ReadUnitOfWork(Protocol):

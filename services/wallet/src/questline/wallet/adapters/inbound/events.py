@@ -9,9 +9,8 @@ from questline.contracts import events as contract
 from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.inbox import EventHandlers
-from questline.service_kit.logs import log_context
 from questline.wallet.application.deposit_reward import DepositReward, deposit_rewards
-from questline.wallet.application.heal_exchange import HealExchange, heal_exchange
+from questline.wallet.application.heal_exchange import HealExchange, heal_exchanges
 from questline.wallet.application.ports import Clock, UnitOfWork
 
 UowOn = Callable[[Connection, str], UnitOfWork]
@@ -34,15 +33,17 @@ def handlers(uow_on: UowOn, clock: Clock) -> EventHandlers:
         await deposit_rewards(commands, uow_on(conn, events[0].id), clock)
 
     async def heal(conn: Connection, events: Sequence[IncomingEvent]) -> None:
-        for event in events:
-            data = event.data
-            if isinstance(data, contract.GiftExchanged):
-                with log_context(correlationid=event.correlation_id, causationid=event.id):
-                    await heal_exchange(
-                        HealExchange(
-                            data.reward_id, data.gift_id, data.exchange_id, data.exchanged_at
-                        ),
-                        uow_on(conn, event.id),
-                    )
+        # Set-wise, as deposits: one locked read and one save for the whole batch.
+        commands = [
+            (
+                HealExchange(
+                    e.data.reward_id, e.data.gift_id, e.data.exchange_id, e.data.exchanged_at
+                ),
+                e.id,
+            )
+            for e in events
+            if isinstance(e.data, contract.GiftExchanged)
+        ]
+        await heal_exchanges(commands, uow_on(conn, events[0].id))
 
     return {contract.RewardIssued: deposit, contract.GiftExchanged: heal}

@@ -5,23 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from questline.service_kit.caller import CallerDep
+from questline.service_kit.caller import CallerDep, current_caller
 from questline.service_kit.http import request_id
 from questline.service_kit.ids import CustomerIdPath, IdPath, OpaqueId
+from questline.service_kit.lean import body_schema, dump, json_response, read_body
 from questline.service_kit.logs import log_context
 from questline.service_kit.problems import Problem
+from questline.wallet.adapters.inbound.intake import ExchangeIntake
 from questline.wallet.adapters.inbound.schemas import WalletResponse, WalletRewardResponse
 from questline.wallet.application import queries
-from questline.wallet.application.exchange_reward import ExchangeReward, exchange_reward
-from questline.wallet.application.ports import GiftCatalogue, ReadUnitOfWork, UnitOfWork
+from questline.wallet.application.exchange_reward import (
+    ExchangeReward,
+    RecordExchange,
+    exchange_reward,
+)
+from questline.wallet.application.ports import GiftCatalogue, ReadUnitOfWork
 from questline.wallet.domain import errors
+from questline.wallet.domain.wallet import WalletReward
 
-UowFactory = Callable[[str | None], UnitOfWork]
-"""A unit of work that owns its transaction, caused by the given request id."""
 Reads = Callable[[], ReadUnitOfWork]
 PROBLEMS = "https://questline.dev/problems/"
 
@@ -70,9 +75,9 @@ def _problem(error: errors.WalletError) -> Problem:
 
 
 def router(
-    uow: UowFactory,
     reads: Reads,
     gifts: GiftCatalogue,
+    exchanges: ExchangeIntake,
     breaker_state: Callable[[], Awaitable[dict[str, Any]]],
 ) -> APIRouter:
     api = APIRouter(tags=["wallets"])
@@ -87,30 +92,50 @@ def router(
             raise Problem(403, "Forbidden", "You may only read your own wallet.")
         return WalletResponse.of(await queries.wallet_of(customer_id, reads()))
 
+    # The hot path: a lean route (body parsed once, answer written as bytes); the
+    # OpenAPI document still shows the request and response models and every status.
     @api.post(
         "/wallets/{customer_id}/rewards/{reward_id}/exchange",
-        response_model=WalletRewardResponse,
         summary="Exchange a reward for a gift (synchronous; 503 + Retry-After when "
         "the gift shop is down or its circuit is open: the reward stays)",
+        openapi_extra=body_schema(ExchangeRequest),
+        responses={
+            200: {
+                "model": WalletRewardResponse,
+                "description": "The EXCHANGED entry (a retry: the same exchange, no second gift)",
+            },
+            400: {"description": "The body is not valid JSON"},
+            403: {"description": "Not your reward"},
+            404: {"description": "Unknown reward (not in this wallet) or unknown gift"},
+            409: {"description": "Already exchanged for another gift, or out of stock"},
+            413: {"description": "The body is too large"},
+            422: {"description": "Invalid customer id, reward id or fields"},
+            503: {
+                "description": "The gift shop is down or busy (Retry-After; the reward "
+                "stays AVAILABLE), or the database is not reachable right now"
+            },
+        },
     )
     async def exchange(
-        customer_id: CustomerIdPath,
-        reward_id: IdPath,
-        body: ExchangeRequest,
-        request: Request,
-        caller: CallerDep,
-    ) -> WalletRewardResponse:
+        customer_id: CustomerIdPath, reward_id: IdPath, request: Request
+    ) -> Response:
+        body = await read_body(request, ExchangeRequest)
+        caller = await current_caller(request)
         if not caller.may_act_for(customer_id):
             raise Problem(403, "Forbidden", "You may only exchange your own rewards.")
         command = ExchangeReward(customer_id, reward_id, body.gift_id)
-        with log_context(correlationid=reward_id, causationid=request_id(request)):
+        cause = request_id(request)
+
+        async def record(step: RecordExchange) -> WalletReward:
+            # Shares a transaction with the concurrent exchanges (group commit).
+            return await exchanges.submit(step, cause)
+
+        with log_context(correlationid=reward_id, causationid=cause):
             try:
-                entry = await exchange_reward(
-                    command, lambda: uow(request_id(request)), gifts, reads
-                )
+                entry = await exchange_reward(command, gifts, reads, record)
             except errors.WalletError as error:
                 raise _problem(error) from error
-        return WalletRewardResponse.of(entry)
+        return json_response(dump(WalletRewardResponse.of(entry)))
 
     @api.get(
         "/admin/circuit-breakers",

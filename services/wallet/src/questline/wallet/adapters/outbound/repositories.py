@@ -3,7 +3,7 @@ once per connection and caches it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from asyncpg import Record
 
@@ -41,14 +41,21 @@ class SqlWalletRepository:
         "ON CONFLICT (reward_id) DO NOTHING RETURNING reward_id"
     )
     _GET = f"SELECT {_COLUMNS} FROM wallet_rewards WHERE reward_id = $1"
-    _GET_FOR_UPDATE = f"{_GET} FOR UPDATE"
+    # Sorted before the lock is taken: rows are locked in reward id order.
+    _LOCK_MANY = (
+        f"SELECT {_COLUMNS} FROM wallet_rewards WHERE reward_id = ANY($1::text[]) "
+        "ORDER BY reward_id FOR UPDATE"
+    )
     _FOR_CUSTOMER = (
         f"SELECT {_COLUMNS} FROM wallet_rewards WHERE customer_id = $1 "
         "ORDER BY deposited_at DESC, reward_id"
     )
-    _SAVE = (
-        "UPDATE wallet_rewards SET status = $2, gift_id = $3, exchange_id = $4, "
-        "exchanged_at = $5 WHERE reward_id = $1"
+    _SAVE_MANY = (
+        "UPDATE wallet_rewards AS w SET status = s.status, gift_id = s.gift_id, "
+        "exchange_id = s.exchange_id, exchanged_at = s.exchanged_at "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) "
+        "AS s(reward_id, status, gift_id, exchange_id, exchanged_at) "
+        "WHERE w.reward_id = s.reward_id"
     )
 
     def __init__(self, conn: Connection) -> None:
@@ -71,21 +78,26 @@ class SqlWalletRepository:
         )
         return {row[0] for row in rows}
 
-    async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None:
-        row = await self._conn.fetchrow(
-            self._GET_FOR_UPDATE if for_update else self._GET, reward_id
-        )
+    async def get(self, reward_id: str) -> WalletReward | None:
+        row = await self._conn.fetchrow(self._GET, reward_id)
         return _entry(row) if row is not None else None
+
+    async def lock_many(self, reward_ids: Collection[str]) -> dict[str, WalletReward]:
+        rows = await self._conn.fetch(self._LOCK_MANY, list(reward_ids))
+        return {row["reward_id"]: _entry(row) for row in rows}
 
     async def for_customer(self, customer_id: str) -> Sequence[WalletReward]:
         return [_entry(r) for r in await self._conn.fetch(self._FOR_CUSTOMER, customer_id)]
 
-    async def save(self, entry: WalletReward) -> None:
+    async def save_many(self, entries: Sequence[WalletReward]) -> None:
+        if not entries:
+            return
+        entries = sorted(entries, key=lambda e: e.reward_id)
         await self._conn.execute(
-            self._SAVE,
-            entry.reward_id,
-            entry.status.value,
-            entry.gift_id,
-            entry.exchange_id,
-            entry.exchanged_at,
+            self._SAVE_MANY,
+            [e.reward_id for e in entries],
+            [e.status.value for e in entries],
+            [e.gift_id for e in entries],
+            [e.exchange_id for e in entries],
+            [e.exchanged_at for e in entries],
         )

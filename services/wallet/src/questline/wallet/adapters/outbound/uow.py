@@ -4,13 +4,10 @@ contract event mapping."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from types import TracebackType
-from typing import Self
 
 from questline.contracts import events as contract
-from questline.service_kit.db import Connection, Database
-from questline.service_kit.uow import SqlUnitOfWork
+from questline.service_kit.db import Connection
+from questline.service_kit.uow import SqlReads, SqlUnitOfWork
 from questline.wallet.adapters.outbound.repositories import SqlWalletRepository
 from questline.wallet.domain.events import RewardDeposited, RewardExchanged, WalletEvent
 
@@ -45,27 +42,11 @@ class SqlWalletUnitOfWork(SqlUnitOfWork):
         self.stage((to_contract(e) for e in events), causation_id)
 
 
-class SqlWalletReads:
+class SqlWalletReads(SqlReads):
     """A read-only unit of work on an autocommit connection: a query is one statement,
     so a transaction would only add its BEGIN and ROLLBACK round trips."""
 
     wallet: SqlWalletRepository
 
-    def __init__(self, database: Database) -> None:
-        self._db = database
-        self._connection: AbstractAsyncContextManager[Connection] | None = None
-
-    async def __aenter__(self) -> Self:
-        self._connection = self._db.connection()
-        self.wallet = SqlWalletRepository(await self._connection.__aenter__())
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            await connection.__aexit__(exc_type, exc, tb)
+    def _bind(self, conn: Connection) -> None:
+        self.wallet = SqlWalletRepository(conn)

@@ -3,7 +3,8 @@ and a unit of work that publishes only on commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -17,26 +18,42 @@ NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 
 class FakeWalletRepository:
+    """Hands out copies, as a database does: a change the use case does not save is lost.
+    `statements` names each call that would be one SQL statement; `locks` the rewards
+    locked, in the order they were locked."""
+
     def __init__(self) -> None:
         self.rows: dict[str, WalletReward] = {}
-
-    async def add(self, entry: WalletReward) -> bool:
-        if entry.reward_id in self.rows:
-            return False
-        self.rows[entry.reward_id] = entry
-        return True
+        self.statements: list[str] = []
+        self.locks: list[str] = []
 
     async def add_many(self, entries: Sequence[WalletReward]) -> set[str]:
-        return {e.reward_id for e in entries if await self.add(e)}
+        self.statements.append("add_many")
+        fresh = {e.reward_id: e for e in entries if e.reward_id not in self.rows}
+        self.rows.update({reward_id: _copy(e) for reward_id, e in fresh.items()})
+        return set(fresh)
 
-    async def get(self, reward_id: str, *, for_update: bool = False) -> WalletReward | None:
-        return self.rows.get(reward_id)
+    async def get(self, reward_id: str) -> WalletReward | None:
+        self.statements.append("get")
+        entry = self.rows.get(reward_id)
+        return _copy(entry) if entry is not None else None
+
+    async def lock_many(self, reward_ids: Collection[str]) -> dict[str, WalletReward]:
+        self.statements.append("lock_many")
+        found = sorted(r for r in reward_ids if r in self.rows)
+        self.locks += found
+        return {r: _copy(self.rows[r]) for r in found}
 
     async def for_customer(self, customer_id: str) -> Sequence[WalletReward]:
-        return [e for e in self.rows.values() if e.customer_id == customer_id]
+        return [_copy(e) for e in self.rows.values() if e.customer_id == customer_id]
 
-    async def save(self, entry: WalletReward) -> None:
-        self.rows[entry.reward_id] = entry
+    async def save_many(self, entries: Sequence[WalletReward]) -> None:
+        self.statements.append("save_many")
+        self.rows.update({e.reward_id: _copy(e) for e in entries})
+
+
+def _copy(entry: WalletReward) -> WalletReward:
+    return replace(entry, events=[])
 
 
 class FakeUnitOfWork:
@@ -45,9 +62,11 @@ class FakeUnitOfWork:
         self.published: list[WalletEvent] = []
         self.causes: list[str | None] = []
         self._staged: list[WalletEvent] = []
+        self.transactions = 0
 
     async def __aenter__(self) -> Self:
         self._staged = []
+        self.transactions += 1
         return self
 
     async def __aexit__(
