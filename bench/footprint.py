@@ -32,8 +32,14 @@ def pss_kib(pid: int) -> int | None:
     return _kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss")
 
 
+# PostgreSQL backends that serve the harness itself (its backlog probe), not the system:
+# left out of the system's memory, as the load generator is.
+HARNESS_BACKENDS: set[int] = set()
+
+
 def stack_pids(target: Target) -> dict[str, list[int]]:
-    """Process groups by name: each service replica, kafka, postgres (+ backends)."""
+    """Process groups by name: each service replica, kafka, postgres (+ backends, but
+    not the harness's own)."""
     groups: dict[str, list[int]] = {key: [pid] for key, pid in target.service_pids().items()}
     kafka = target.kafka_pid()
     if kafka is not None:
@@ -44,7 +50,10 @@ def stack_pids(target: Target) -> dict[str, list[int]]:
             children = psutil.Process(postmaster).children(recursive=True)
         except psutil.Error:
             children = []
-        groups["postgres"] = [postmaster, *(c.pid for c in children)]
+        groups["postgres"] = [
+            postmaster,
+            *(c.pid for c in children if c.pid not in HARNESS_BACKENDS),
+        ]
     return groups
 
 

@@ -18,6 +18,8 @@ import asyncpg
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
 
+from bench.footprint import HARNESS_BACKENDS
+
 GROUPS = ("questline.reward", "questline.wallet", "questline.mission", "questline.mypage")
 _UNSENT = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
 _ALL_ROWS = "SELECT count(*) FROM outbox"  # if a relay deletes rows instead of marking
@@ -127,6 +129,7 @@ class OutboxCount:
                 await conn.close()
                 continue
             self._conns[name] = conn
+            HARNESS_BACKENDS.add(conn.get_server_pid())
 
     async def unsent(self) -> dict[str, int]:
         return {
@@ -135,6 +138,7 @@ class OutboxCount:
 
     async def close(self) -> None:
         for conn in self._conns.values():
+            HARNESS_BACKENDS.discard(conn.get_server_pid())
             await conn.close()
         self._conns.clear()
 

@@ -55,8 +55,9 @@ async def run(ctx: Context) -> Outcome:
     table.add("total", sum(rest.processes.values()), rest.total_rss_mib, rest.total_pss_mib,
               peak.total_rss_mib, peak.total_pss_mib)  # fmt: skip
     table.notes.append(
-        "postgres = the postmaster and all its backends; RSS counts shared buffers in every "
-        "backend, PSS shares them out (sum PSS for the real total); load column = the "
+        "postgres = the postmaster and its backends (not the harness's backlog probe); "
+        "RSS counts shared buffers in every backend, PSS shares them out (sum PSS for the "
+        "real total); load column = the "
         f"largest value seen in {peak.samples} samples"
     )
     startup = ctx.target.startup

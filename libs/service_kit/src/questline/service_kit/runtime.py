@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ class _Server(uvicorn.Server):
 
 async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]) -> int:
     service = await build(roles)
+    # Everything built so far (modules, the app, its routes and models) lives as long as
+    # the process: out of the collector's sight, a full collection no longer walks it —
+    # tens of milliseconds of pause each time otherwise, felt in a request's tail.
+    gc.collect()
+    gc.freeze()
     settings = service.settings
     stopping = asyncio.Event()
     server: _Server | None = None
