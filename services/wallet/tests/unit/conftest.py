@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Self
 
 import pytest
 
+from questline.devstack.fakes import InMemoryUnitOfWork
 from questline.wallet.domain.events import WalletEvent
 from questline.wallet.domain.wallet import WalletReward
 
@@ -56,32 +56,17 @@ def _copy(entry: WalletReward) -> WalletReward:
     return replace(entry, events=[])
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(InMemoryUnitOfWork[WalletEvent]):
+    """Counts the transactions begun."""
+
     def __init__(self) -> None:
+        super().__init__()
         self.wallet = FakeWalletRepository()
-        self.published: list[WalletEvent] = []
-        self.causes: list[str | None] = []
-        self._staged: list[WalletEvent] = []
         self.transactions = 0
 
     async def __aenter__(self) -> Self:
-        self._staged = []
         self.transactions += 1
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            self.published += self._staged
-        self._staged = []
-
-    def publish(self, events: Sequence[WalletEvent], causation_id: str | None = None) -> None:
-        self._staged += events
-        self.causes += [causation_id] * len(events)
+        return await super().__aenter__()
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import itertools
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
 
 import pytest
 
+from questline.devstack.fakes import InMemoryUnitOfWork
 from questline.mission.domain.achievement import Achievement
 from questline.mission.domain.events import MissionEvent
 from questline.mission.domain.mission import MissionDefinition
@@ -93,22 +93,18 @@ class FakeAchievementRepository:
             await self.save_reward_link(achievement)
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(InMemoryUnitOfWork[MissionEvent]):
+    """Counts the commits."""
+
     def __init__(self) -> None:
+        super().__init__()
         self.missions = FakeMissionRepository(
             MissionDefinition("daily-login", "Log in today", 10),
             MissionDefinition("first-win", "Win your first match", 50),
             MissionDefinition("retired", "An old mission", 5, active=False),
         )
         self.achievements = FakeAchievementRepository()
-        self.published: list[MissionEvent] = []
-        self.causes: list[str | None] = []
         self.commits = 0
-        self._staged: list[MissionEvent] = []
-
-    async def __aenter__(self) -> Self:
-        self._staged = []
-        return self
 
     async def __aexit__(
         self,
@@ -116,14 +112,9 @@ class FakeUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await super().__aexit__(exc_type, exc, tb)
         if exc is None:
-            self.published += self._staged
             self.commits += 1
-        self._staged = []
-
-    def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
-        self._staged += events
-        self.causes += [causation_id] * len(events)
 
 
 @pytest.fixture

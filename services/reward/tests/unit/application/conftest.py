@@ -6,11 +6,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Self
 
 import pytest
 
+from questline.devstack.fakes import InMemoryUnitOfWork
 from questline.reward.domain.events import RewardEvent
 from questline.reward.domain.reward import Reward
 
@@ -49,30 +48,10 @@ class FakeRewardRepository:
         self.rows.update((r.id, r) for r in batch)
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(InMemoryUnitOfWork[RewardEvent]):
     def __init__(self) -> None:
+        super().__init__()
         self.rewards = FakeRewardRepository()
-        self.published: list[RewardEvent] = []
-        self.causes: list[str | None] = []
-        self._staged: list[RewardEvent] = []
-
-    async def __aenter__(self) -> Self:
-        self._staged = []
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            self.published += self._staged
-        self._staged = []
-
-    def publish(self, events: Sequence[RewardEvent], causation_id: str | None = None) -> None:
-        self._staged += events
-        self.causes += [causation_id] * len(events)
 
 
 @pytest.fixture
