@@ -12,11 +12,11 @@ found in the postmaster's cutime + cstime.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.target import Target
+from bench.footprint import HARNESS_BACKENDS
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -78,30 +78,24 @@ class CpuSnapshot:
     processes: dict[str, int]  # live processes per group
 
 
-def snapshot(roots: Mapping[str, int], procs: Mapping[int, ProcTimes]) -> CpuSnapshot:
+def snapshot(
+    roots: Mapping[str, int], procs: Mapping[int, ProcTimes], exclude: Set[int] = frozenset()
+) -> CpuSnapshot:
+    """Ticks and live processes per group; `exclude`d pids (and not their children:
+    PostgreSQL backends have none) are left out."""
     ticks: dict[str, int] = {}
     counts: dict[str, int] = {}
     for name, root in roots.items():
-        pids = tree(procs, root)
+        pids = [pid for pid in tree(procs, root) if pid not in exclude]
         if pids:  # a root that is gone has no figure (not zero)
             ticks[name] = sum(procs[p].ticks for p in pids)
             counts[name] = len(pids)
     return CpuSnapshot(ticks, counts)
 
 
-def stack_roots(target: Target) -> dict[str, int]:
-    """The root process of each group: service replicas, kafka, postgres (postmaster)."""
-    roots = dict(target.service_pids())
-    kafka, postmaster = target.kafka_pid(), target.postgres_pid()
-    if kafka is not None:
-        roots["kafka"] = kafka
-    if postmaster is not None:
-        roots["postgres"] = postmaster
-    return roots
-
-
 def take(roots: Mapping[str, int]) -> CpuSnapshot:
-    return snapshot(roots, read_all())
+    """Now, for the roots of `Target.roots()`, without the harness's own backends."""
+    return snapshot(roots, read_all(), exclude=HARNESS_BACKENDS)
 
 
 def ms_between(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
@@ -112,6 +106,12 @@ def ms_between(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
         for name in after.ticks
         if name in before.ticks and after.ticks[name] >= before.ticks[name]
     }
+
+
+def left_out_note(roots: Mapping[str, int], ms: Mapping[str, float]) -> str | None:
+    """A table note naming the groups `ms_between` left out, if any."""
+    left_out = sorted(set(roots) - set(ms))
+    return f"left out (exited during the window): {', '.join(left_out)}" if left_out else None
 
 
 def per_process_rows(

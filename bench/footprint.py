@@ -33,27 +33,20 @@ def pss_kib(pid: int) -> int | None:
 
 
 # PostgreSQL backends that serve the harness itself (its backlog probe), not the system:
-# left out of the system's memory, as the load generator is.
+# left out of the system's memory and CPU (bench.cpu), as the load generator is.
 HARNESS_BACKENDS: set[int] = set()
 
 
 def stack_pids(target: Target) -> dict[str, list[int]]:
     """Process groups by name: each service replica, kafka, postgres (+ backends, but
     not the harness's own)."""
-    groups: dict[str, list[int]] = {key: [pid] for key, pid in target.service_pids().items()}
-    kafka = target.kafka_pid()
-    if kafka is not None:
-        groups["kafka"] = [kafka]
-    postmaster = target.postgres_pid()
-    if postmaster is not None:
+    groups = {name: [pid] for name, pid in target.roots().items()}
+    if "postgres" in groups:
         try:
-            children = psutil.Process(postmaster).children(recursive=True)
+            children = psutil.Process(groups["postgres"][0]).children(recursive=True)
         except psutil.Error:
             children = []
-        groups["postgres"] = [
-            postmaster,
-            *(c.pid for c in children if c.pid not in HARNESS_BACKENDS),
-        ]
+        groups["postgres"] += [c.pid for c in children if c.pid not in HARNESS_BACKENDS]
     return groups
 
 

@@ -69,6 +69,11 @@ def _fmt(value: Cell) -> str:
     return str(value)
 
 
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a ÷ b to 3 decimals; None when either is unknown (or b is zero)."""
+    return round(a / b, 3) if a is not None and b else None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bench.report import Table
+from bench.report import Table, ratio
 
 # (key, what it is, unit)
 FIGURES: tuple[tuple[str, str, str], ...] = (
@@ -65,19 +65,10 @@ def _get(scenarios: Mapping[str, Any], name: str, *path: str) -> Any:
     return value
 
 
-def _ran(scenarios: Mapping[str, Any], name: str) -> bool:
-    entry = scenarios.get(name) or {}
-    return bool(entry.get("status") == "ok")
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return round(a / b, 3) if a is not None and b else None
-
-
 def build(scenarios: Mapping[str, Any]) -> dict[str, float | None]:
     # A settle run without a sustained step has a peak of 0, not "unknown".
     peak = _get(scenarios, "settle-throughput", "peak_sustained_rps")
-    if peak is None and _ran(scenarios, "settle-throughput"):
+    if peak is None and _get(scenarios, "settle-throughput") is not None:
         peak = 0.0
     tps = _get(scenarios, "baselines", "pgbench", "tps")
     reads = _get(scenarios, "mypage-reads", "saturation", "achieved_rps")
@@ -88,13 +79,13 @@ def build(scenarios: Mapping[str, Any]) -> dict[str, float | None]:
     summary: dict[str, float | None] = {
         "settle_peak_per_s": peak,
         "pgbench_tps": tps,
-        "settle_ratio_to_pgbench": _ratio(peak, tps),
+        "settle_ratio_to_pgbench": ratio(peak, tps),
         "cpu_ms_per_settled": _get(scenarios, "cpu-per-event", "cpu_ms_per_settled"),
         "settle_p99_ms": _get(scenarios, "settle-latency", "settle_ms_from_send", "p99"),
         "post_p99_ms": _get(scenarios, "settle-latency", "post", "latency_ms", "p99"),
         "reads_per_s": reads,
         "reads_baseline_per_s": baseline,
-        "reads_ratio_to_baseline": _ratio(reads, baseline),
+        "reads_ratio_to_baseline": ratio(reads, baseline),
         "reads_p99_ms_at_1000": _get(scenarios, "mypage-reads", "fixed_rate", "latency_ms", "p99"),
         "exchanges_per_s": _get(scenarios, "exchanges", "exchanges_per_s"),
         "fallback_p99_ms": _get(scenarios, "circuit-open", "fallback", "latency_ms", "p99"),

@@ -112,6 +112,16 @@ class Target:
             return None
         return EmbeddedPostgres(self.pg_socket_dir).pid
 
+    def roots(self) -> dict[str, int]:
+        """The root process of each group: service replicas, kafka, postgres (postmaster)."""
+        roots = dict(self.service_pids())
+        kafka, postmaster = self.kafka_pid(), self.postgres_pid()
+        if kafka is not None:
+            roots["kafka"] = kafka
+        if postmaster is not None:
+            roots["postgres"] = postmaster
+        return roots
+
     def describe(self) -> dict[str, Any]:
         return {
             "started_by_harness": self.started_here,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import resource
 import time
 
-from bench.cpu import ms_between, per_process_rows, stack_roots, take
+from bench.cpu import left_out_note, ms_between, per_process_rows, take
 from bench.report import Table
 from bench.scenarios.base import (
     Context,
@@ -62,7 +62,7 @@ async def _measure(ctx: Context, n: int, rate: float, label: str) -> Outcome:
     await ctx.load.run(mission_load(ctx, f"{NAME}-warmup", warm, rate))
     quiet = await wait_drained(ctx, p.drain_timeout_s)
 
-    roots = stack_roots(ctx.target)
+    roots = ctx.target.roots()
     before, began, harness = take(roots), time.monotonic(), _own_cpu_s()
     result = await ctx.load.run(mission_load(ctx, NAME, spread_bodies(pool, codes, n), rate))
     drained = await ctx.backlog.wait_drained(p.drain_timeout_s)
@@ -95,7 +95,8 @@ async def _measure(ctx: Context, n: int, rate: float, label: str) -> Outcome:
     table.notes.append(
         f"{settled:,} of {n:,} POSTs got 201; backlog "
         + ("zero at the end" if drained is not None else "NOT drained: CPU still owed")
-        + "; postgres = postmaster + backends (ended ones through its cutime)"
+        + "; postgres = postmaster + backends (ended ones through its cutime; not the "
+        "harness's backlog probe)"
     )
     if idle_share is not None:
         table.notes.append(
@@ -104,9 +105,8 @@ async def _measure(ctx: Context, n: int, rate: float, label: str) -> Outcome:
         )
     if quiet is None:
         table.notes.append("WARNING: the warm-up's backlog had not drained when this started")
-    left_out = sorted(set(roots) - set(ms))
-    if left_out:
-        table.notes.append(f"left out (exited during the window): {', '.join(left_out)}")
+    if left_out := left_out_note(roots, ms):
+        table.notes.append(left_out)
     return Outcome(
         results={
             "achievements": n,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench.cpu import ms_between, per_process_rows, stack_roots, take
+from bench.cpu import left_out_note, ms_between, per_process_rows, take
 from bench.report import Table
 from bench.scenarios.base import (
     Context,
@@ -50,7 +50,7 @@ async def run(ctx: Context) -> Outcome:
     p = ctx.profile
     warm = await _warm(ctx)
     await asyncio.sleep(p.idle_wait_s)  # idle since the warm-up settled
-    roots = stack_roots(ctx.target)
+    roots = ctx.target.roots()
     before, began = take(roots), time.monotonic()
     await asyncio.sleep(p.idle_measure_s)
     after, seconds = take(roots), time.monotonic() - began
@@ -72,9 +72,8 @@ async def run(ctx: Context) -> Outcome:
         "backends through the postmaster's cutime); the harness and load generator are "
         "not counted (idle too)"
     )
-    left_out = sorted(set(roots) - set(ms))
-    if left_out:
-        table.notes.append(f"left out (exited during the window): {', '.join(left_out)}")
+    if left_out := left_out_note(roots, ms):
+        table.notes.append(left_out)
     return Outcome(
         results={
             "warmup": warm,

@@ -14,20 +14,17 @@ import os
 import re
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import aiohttp
-
 from bench.lag import plain_dsn
 from bench.load import LoadSpec, check_loopback
-from bench.report import Table
+from bench.report import Table, ratio
 from bench.scenarios.base import Context, Outcome, latency_cells, seed_settled
 from bench.target import REPO_ROOT
-from questline.devstack.ports import free_port
+from questline.devstack.ports import free_port, wait_port
 
 NAME = "mypage-reads"
 SUMMARY = "GET /mypage/{id} at a fixed rate and at saturation (mypage directly)"
@@ -102,9 +99,9 @@ def split_password(dsn: str) -> tuple[str, str | None]:
     parts = urlsplit(dsn)
     if parts.password is None:
         return dsn, None
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}")), unquote(parts.password)
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{host}")), unquote(parts.password)
 
 
 @contextlib.asynccontextmanager
@@ -121,10 +118,9 @@ async def baseline_server(ctx: Context, probe_path: str) -> AsyncIterator[str]:
             sys.executable, "-m", "bench.baseline_reads", "--dsn", dsn, "--port", str(port),
             cwd=REPO_ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
         )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
         try:
-            await _wait_answering(ctx, proc, base + probe_path, log)
-            yield base
+            await _wait_answering(ctx, proc, port, probe_path, log)
+            yield f"http://127.0.0.1:{port}"
         finally:
             if proc.returncode is None:
                 proc.terminate()
@@ -136,22 +132,21 @@ async def baseline_server(ctx: Context, probe_path: str) -> AsyncIterator[str]:
 
 
 async def _wait_answering(
-    ctx: Context, proc: asyncio.subprocess.Process, url: str, log: Any, timeout: float = 30
+    ctx: Context, proc: asyncio.subprocess.Process, port: int, probe_path: str, log: Any
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.returncode is not None:
-            log.seek(0)
-            tail = log.read()[-2000:].decode(errors="replace")
-            raise RuntimeError(f"the reads baseline exited ({proc.returncode}):\n{tail}")
-        with contextlib.suppress(OSError, aiohttp.ClientError):  # not listening yet
-            async with ctx.http.get(url) as response:
-                if response.status == 200:
-                    return
-                raise RuntimeError(f"the reads baseline answered {response.status} for {url}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the reads baseline did not answer within {timeout:g} s")
-        await asyncio.sleep(0.2)
+    def alive() -> bool:
+        return proc.returncode is None
+
+    try:
+        await asyncio.to_thread(wait_port, "127.0.0.1", port, 30, alive=alive)
+    except RuntimeError:  # it died
+        log.seek(0)
+        tail = log.read()[-2000:].decode(errors="replace")
+        raise RuntimeError(f"the reads baseline exited ({proc.returncode}):\n{tail}") from None
+    # uvicorn listens once the lifespan (the pool) is up: the first answer is the real one.
+    async with ctx.http.get(f"http://127.0.0.1:{port}{probe_path}") as response:
+        if response.status != 200:
+            raise RuntimeError(f"the reads baseline answered {response.status} for {probe_path}")
 
 
 async def _saturate(ctx: Context, base: str, paths: tuple[str, ...], name: str) -> dict[str, Any]:
@@ -171,10 +166,6 @@ async def _saturate(ctx: Context, base: str, paths: tuple[str, ...], name: str) 
         )
     )
     return {**closed.summary(), "tool": "python closed loop (bench.http1)"}
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return round(a / b, 3) if a is not None and b else None
 
 
 async def run(ctx: Context) -> Outcome:
@@ -201,14 +192,16 @@ async def run(ctx: Context) -> Outcome:
     fixed_s = fixed.summary()
     saturation = await _saturate(ctx, base, paths, f"{NAME}-saturation")
     async with baseline_server(ctx, paths[0]) as baseline_url:
-        # A short warm-up of the fresh process (mypage was warmed by the fixed load).
-        warm = LoadSpec(
-            name=f"{NAME}-baseline-warmup", base_url=baseline_url, method="GET",
-            paths=paths, concurrency=p.reads_connections, duration_s=p.warmup_s,
-        )  # fmt: skip
-        await ctx.load.run(warm)
+        # A short warm-up of the fresh process (mypage was warmed by the fixed load);
+        # without wrk, `_saturate` warms up itself.
+        if HAVE_WRK:
+            warm = LoadSpec(
+                name=f"{NAME}-baseline-warmup", base_url=baseline_url, method="GET",
+                paths=paths, concurrency=p.reads_connections, duration_s=p.warmup_s,
+            )  # fmt: skip
+            await ctx.load.run(warm)
         baseline = await _saturate(ctx, baseline_url, paths, f"{NAME}-baseline")
-    ratio = _ratio(saturation["achieved_rps"], baseline["achieved_rps"])
+    to_baseline = ratio(saturation["achieved_rps"], baseline["achieved_rps"])
     table = Table(
         f"{NAME}: GET /mypage/{{customerId}} over {len(paths)} customers, "
         f"{p.reads_per_customer} achievements each",
@@ -227,7 +220,7 @@ async def run(ctx: Context) -> Outcome:
         )  # fmt: skip
     table.notes.append(f"no gateway yet: reads hit mypage directly at {base} (not through :8080)")
     table.notes.append(
-        f"mypage ÷ bare baseline = {ratio}; the baseline is FastAPI + asyncpg on uvicorn, "
+        f"mypage ÷ bare baseline = {to_baseline}; the baseline is FastAPI + asyncpg on uvicorn, "
         "one process, the same SELECT of customer_pages, the stored document as is"
     )
     if "wrk" not in saturation["tool"]:
@@ -244,7 +237,7 @@ async def run(ctx: Context) -> Outcome:
             "fixed_rate": fixed_s,
             "saturation": saturation,
             "baseline": {**baseline, "app": "bench.baseline_reads (FastAPI + asyncpg, uvicorn)"},
-            "ratio_to_baseline": ratio,
+            "ratio_to_baseline": to_baseline,
         },
         tables=[table],
         params={

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table, text
+from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from questline.devstack.kafka import create_topics
@@ -14,9 +14,6 @@ from questline.service_kit.db import Database
 from questline.service_kit.migrations import create_outbox_and_inbox, inbox_table
 
 # What the test "service" does with an event: remember its id (one row per effect).
-EFFECTS_DDL = "CREATE TABLE effects (n varchar(80) PRIMARY KEY, event_id varchar(64) NOT NULL)"
-
-
 effects = Table(
     "effects",
     MetaData(),
@@ -37,7 +34,7 @@ async def engine(database_url) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(database_url, pool_size=5)
     async with engine.begin() as conn:
         await conn.run_sync(create_outbox_and_inbox)
-        await conn.execute(text(EFFECTS_DDL))
+        await conn.run_sync(effects.create)
     yield engine
     await engine.dispose()
 

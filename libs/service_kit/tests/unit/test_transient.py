@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import asyncpg
+from asyncpg.exceptions._base import DataError  # client-side: a value it cannot encode
 from sqlalchemy import exc
 
 from questline.service_kit.db import is_transient
-
-
-class DataError(Exception):
-    """Stands for asyncpg's client-side DataError (a value it cannot encode)."""
 
 
 def test_a_lost_connection_is_transient():
@@ -26,3 +24,22 @@ def test_a_value_the_driver_cannot_encode_is_not_transient():
 
 def test_a_bug_is_not_transient():
     assert not is_transient(KeyError("missing"))
+
+
+# The runtime path: asyncpg's own errors, as the adapters meet them.
+
+
+def test_asyncpg_errors_a_retry_can_cure_are_transient():
+    assert is_transient(asyncpg.SerializationError("could not serialize access"))
+    assert is_transient(asyncpg.DeadlockDetectedError("deadlock detected"))
+    assert is_transient(asyncpg.AdminShutdownError("terminating connection"))
+    assert is_transient(asyncpg.ConnectionDoesNotExistError("connection was closed"))
+    assert is_transient(asyncpg.CannotConnectNowError("the database system is starting up"))
+    assert is_transient(asyncpg.TooManyConnectionsError("too many clients already"))
+    assert is_transient(asyncpg.InterfaceError("connection is closed"))
+
+
+def test_asyncpg_errors_of_the_request_itself_are_not_transient():
+    assert not is_transient(DataError("invalid input for query argument $1"))
+    assert not is_transient(asyncpg.NumericValueOutOfRangeError("integer out of range"))
+    assert not is_transient(asyncpg.UniqueViolationError("duplicate key value"))

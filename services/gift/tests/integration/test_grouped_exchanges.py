@@ -16,23 +16,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .test_exchange_concurrency import add_gift, exchange
+
 pytestmark = pytest.mark.integration
 
 OUT_OF_STOCK = "https://questline.dev/problems/out-of-stock"
 EXCHANGED = "questline.gift.exchanged.v1"
-
-
-async def add_gift(client: httpx.AsyncClient, stock: int) -> str:
-    response = await client.post("/gifts", json={"name": "Hot item", "stock": stock})
-    assert response.status_code == 201, response.text
-    gift_id: str = response.json()["id"]
-    return gift_id
-
-
-def exchange(client: httpx.AsyncClient, reward_id: str, gift_id: str) -> Any:
-    return client.post(
-        "/exchanges", json={"rewardId": reward_id, "customerId": "alice", "giftId": gift_id}
-    )
 
 
 def rewards(n: int) -> list[str]:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from questline.contracts import events as contract
+from questline.devstack.testing import eventually
 from questline.service_kit.db import Database
 
 pytestmark = pytest.mark.integration
@@ -28,28 +29,25 @@ ACHIEVED_2 = contract.MissionAchieved(
 )
 
 
-async def until_a_session_waits_for_a_lock(database: Database) -> None:
-    """Asks the server until some backend is blocked on a lock (a query per turn, no sleep)."""
-    async with database.connection() as conn, asyncio.timeout(10):
-        while not await conn.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
-            pass
+async def a_session_waits_for_a_lock(database: Database) -> bool:
+    async with database.connection() as conn:
+        return bool(await conn.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"))
 
 
 async def two_overlapping_batches(
     database: Database, apply: Any, first: list[Any], second: list[Any]
 ) -> None:
     """`first` is applied and left uncommitted; `second` starts, must wait; then both commit."""
-    pool = await database.pool()
-    async with pool.acquire() as one, pool.acquire() as two:
-        first_tx, second_tx = one.transaction(), two.transaction()
-        await first_tx.start()
+
+    async def second_batch() -> None:
+        async with database.transaction() as two:
+            await apply(two, second)
+
+    async with database.transaction() as one:
         await apply(one, first)
-        await second_tx.start()
-        waiting = asyncio.create_task(apply(two, second))
-        await until_a_session_waits_for_a_lock(database)
-        await first_tx.commit()
-        await waiting
-        await second_tx.commit()
+        waiting = asyncio.create_task(second_batch())
+        await eventually(lambda: a_session_waits_for_a_lock(database), timeout=10)
+    await waiting
 
 
 async def test_overlapping_batches_for_a_known_customer_both_stay_on_the_page(

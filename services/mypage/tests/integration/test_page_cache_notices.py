@@ -10,9 +10,11 @@ import pytest
 
 from questline.devstack.testing import eventually
 from questline.mypage.adapters.outbound.page_cache import CachedMyPageReader
-from questline.mypage.adapters.outbound.store import SqlMyPageReader
+from questline.mypage.adapters.outbound.store import CHANNEL, SqlMyPageReader
 from questline.service_kit.db import Database
+from questline.service_kit.notices import Listener
 
+from .conftest import incoming
 from .test_my_page_api import achieved
 
 pytestmark = pytest.mark.integration
@@ -56,18 +58,18 @@ async def test_a_committed_batch_reaches_a_cached_page_through_its_notice(
 
 async def test_a_rolled_back_batch_announces_nothing(database: Database, apply: Any) -> None:
     heard: list[list[str]] = []
-    pages = CachedMyPageReader(SqlMyPageReader(database), database, capacity=100)
-    pages._changed = heard.append  # type: ignore[method-assign]
-    pages.listener._on_keys = heard.append
+    listener = Listener(database, CHANNEL, heard.append, lambda: None)
     stopping = asyncio.Event()
-    listening = asyncio.create_task(pages.listener.run(stopping))
+    listening = asyncio.create_task(listener.run(stopping))
     try:
-        await eventually(lambda: pages.listener.listening)
-        from .conftest import incoming
+        await eventually(lambda: listener.listening)
 
         async def failing_batch() -> None:
             async with database.transaction() as conn:
-                await apply(conn, [incoming("e1", achieved("ach-1", "first-win", 50, 0))])
+                bobs = achieved("ach-1", "first-win", 50, 0).model_copy(
+                    update={"customer_id": "bob"}
+                )
+                await apply(conn, [incoming("e1", bobs)])
                 raise RuntimeError("the batch failed")
 
         with pytest.raises(RuntimeError):
@@ -75,7 +77,7 @@ async def test_a_rolled_back_batch_announces_nothing(database: Database, apply: 
         async with database.transaction() as conn:
             await apply(conn, [incoming("e2", achieved("ach-2", "first-win", 50, 0))])
         await eventually(lambda: heard)
-        assert heard == [["alice"]]  # once, for the committed batch only
+        assert heard == [["alice"]]  # once, for the committed batch only (never bob's)
     finally:
         stopping.set()
         await listening

@@ -7,6 +7,7 @@ through, gift is a stub served over real HTTP (wallet's own client calls it)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from questline.service_kit.db import Connection, Database
 from questline.service_kit.outbox import OutboxWriter
 from questline.wallet import bootstrap
 from questline.wallet.adapters.outbound.uow import SqlWalletReads, SqlWalletUnitOfWork
+from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
 from questline.wallet.settings import WalletSettings
 
 NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
@@ -125,20 +127,36 @@ async def gift() -> AsyncIterator[tuple[GiftStub, str]]:
     await runner.cleanup()
 
 
+@asynccontextmanager
+async def wallet_app(
+    infra: Infra, database_url: str, raise_app_exceptions: bool = True, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The wallet app (HTTP role) built by bootstrap with these settings, in process."""
+    service = await bootstrap.build(
+        WalletSettings(
+            database_url=database_url, kafka_bootstrap_servers=infra.bootstrap, **settings
+        ),
+        {"http"},
+    )
+    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=raise_app_exceptions)
+    async with httpx.AsyncClient(transport=transport, base_url="http://wallet") as http:
+        yield http
+    await service.close()
+
+
 @pytest.fixture
 async def exchanging(
     infra: Infra, database_url: str, gift: tuple[GiftStub, str]
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The wallet app (HTTP role) calling the gift stub; answers as the server does (an
     error handled as a last resort comes back as its problem, not raised into the test)."""
-    settings = WalletSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=infra.bootstrap,
-        gift_base_url=gift[1],
-        db_pool_size=10,
-    )
-    service = await bootstrap.build(settings, {"http"})
-    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://wallet") as http:
+    async with wallet_app(
+        infra, database_url, raise_app_exceptions=False, gift_base_url=gift[1], db_pool_size=10
+    ) as http:
         yield http
-    await service.close()
+
+
+async def deposited(owned_uow: Any, clock: Any, *reward_ids: str) -> None:
+    """Alice's rewards, deposited (each in a transaction of its own)."""
+    for reward_id in reward_ids:
+        await deposit_reward(DepositReward(reward_id, "alice", "ach-1", 50), owned_uow(), clock)

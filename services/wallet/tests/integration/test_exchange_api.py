@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from questline.devstack.ports import free_port
 from questline.devstack.testing import Infra
-from questline.wallet import bootstrap
 from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
-from questline.wallet.settings import WalletSettings
+
+from .conftest import wallet_app
 
 pytestmark = pytest.mark.integration
 
@@ -27,19 +27,15 @@ COOLDOWN_S = 60
 @pytest.fixture
 async def gift_down_client(infra: Infra, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """The wallet app with gift on a port nobody listens on; one failure opens the circuit."""
-    settings = WalletSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=infra.bootstrap,
+    async with wallet_app(
+        infra,
+        database_url,
         gift_base_url=f"http://127.0.0.1:{free_port()}",
         gift_breaker_threshold=1,
         gift_breaker_cooldown_s=COOLDOWN_S,
         gift_retry_after_s=3,
-    )
-    service = await bootstrap.build(settings, {"http"})
-    transport = httpx.ASGITransport(app=service.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    ) as http:
         yield http
-    await service.close()
 
 
 async def test_an_open_circuit_answers_503_without_touching_the_database_or_gift(

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from questline.service_kit.caller import Caller
 from questline.wallet.adapters.inbound import http
-from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
+
+from .conftest import deposited
 
 pytestmark = pytest.mark.integration
 
@@ -28,11 +29,6 @@ POTION = {"giftId": "gift-potion"}
 
 def path(reward_id: str, customer: str = "alice") -> str:
     return f"/wallets/{customer}/rewards/{reward_id}/exchange"
-
-
-async def deposited(owned_uow: Any, clock: Any, *reward_ids: str) -> None:
-    for reward_id in reward_ids:
-        await deposit_reward(DepositReward(reward_id, "alice", "ach-1", 50), owned_uow(), clock)
 
 
 async def rows(engine: AsyncEngine) -> dict[str, dict[str, Any]]:

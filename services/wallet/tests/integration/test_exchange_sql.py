@@ -28,6 +28,8 @@ from questline.wallet.application.exchange_reward import (
 from questline.wallet.application.ports import GiftExchange
 from questline.wallet.domain.errors import RewardNotInWallet
 
+from .conftest import deposited
+
 pytestmark = pytest.mark.integration
 
 AT = datetime(2025, 5, 1, 12, 30, tzinfo=UTC)
@@ -121,11 +123,6 @@ async def test_a_gift_exchanged_event_heals_an_available_entry_once(
         ("questline.wallet.reward-deposited.v1", None),
         ("questline.wallet.reward-exchanged.v1", "ev-1"),
     ]
-
-
-async def deposited(owned_uow: Any, clock: Any, *reward_ids: str) -> None:
-    for reward_id in reward_ids:
-        await deposit_reward(DepositReward(reward_id, "alice", "ach-1", 50), owned_uow(), clock)
 
 
 def answered(reward_id: str) -> RecordExchange:

@@ -101,16 +101,10 @@ class Database:
 # SQLSTATE classes that a retry can cure: serialization failure, deadlock, connection
 # exceptions, insufficient resources, operator intervention (e.g. admin shutdown).
 _TRANSIENT_SQLSTATE_PREFIXES = ("40001", "40P01", "08", "53", "57")
-# asyncpg's client-side connection errors, which derive neither from OSError nor carry
-# a SQLSTATE of class 08.
-_TRANSIENT_NAMES = {
-    "ConnectionDoesNotExistError",
-    "CannotConnectNowError",
-    "ConnectionFailureError",
-    "InterfaceError",
-    "TooManyConnectionsError",
-    "InternalClientError",
-}
+# asyncpg's client-side errors (e.g. "connection is closed"), which derive neither from
+# OSError nor carry a SQLSTATE. Its connection errors that do (ConnectionDoesNotExist,
+# CannotConnectNow, TooManyConnections, ...) are PostgresErrors, judged by SQLSTATE.
+_TRANSIENT_NAMES = {"InterfaceError", "InternalClientError"}
 
 
 def is_transient(error: BaseException) -> bool:

@@ -35,10 +35,6 @@ class OutgoingRecord:
     value: bytes
 
 
-def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def to_record(
     data: EventData, source: str, causation_id: str | None, event_id: str | None = None
 ) -> OutgoingRecord:
@@ -48,7 +44,7 @@ def to_record(
         "ce_id": event_id,
         "ce_source": source,
         "ce_type": data.TYPE,
-        "ce_time": _rfc3339(datetime.now(UTC)),
+        "ce_time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),  # RFC 3339
         "content-type": CONTENT_TYPE,
         "ce_correlationid": data.correlation_id(),
     }

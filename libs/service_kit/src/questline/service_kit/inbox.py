@@ -11,6 +11,7 @@ rows of its event ids, then commit offsets.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from questline.service_kit import metrics
 from questline.service_kit.db import Connection, Database, is_transient
 from questline.service_kit.envelope import IncomingEvent, PoisonMessage, from_record
 from questline.service_kit.logs import get_logger, log_context
+from questline.service_kit.waits import stopped_within
 
 log = get_logger(__name__)
 
@@ -81,14 +83,10 @@ class InboxConsumer:
         self._topics = list(topics) if topics is not None else topics_of(handlers)
         self._handled = frozenset(model.TYPE for model in handlers)
         # Each distinct handler once, in the table's order, with the types it takes.
-        self._plan: list[tuple[Handler, frozenset[str]]] = []
+        plan: dict[Handler, set[str]] = {}
         for model, handler in handlers.items():
-            for i, (known, types) in enumerate(self._plan):
-                if known is handler:
-                    self._plan[i] = (known, types | {model.TYPE})
-                    break
-            else:
-                self._plan.append((handler, frozenset({model.TYPE})))
+            plan.setdefault(handler, set()).add(model.TYPE)
+        self._plan = [(handler, frozenset(types)) for handler, types in plan.items()]
         self._group_id = group_id
         self._batch_size = batch_size
         self._linger = linger_seconds
@@ -100,7 +98,9 @@ class InboxConsumer:
         self._commit_interval = commit_interval_s
         self._uncommitted: dict[tuple[str, int], int] = {}
         self._committed_at = 0.0
-        # librdkafka handles are thread-safe, but one thread keeps poll/commit/close ordered.
+        # The thread only blocks in poll (and subscribe/close); everything else runs on the
+        # loop. Never both at once: the loop awaits the thread while it polls, which is
+        # also why `_on_revoke` (called inside poll) may touch `_uncommitted`.
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"consumer-{group_id}")
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
@@ -170,17 +170,17 @@ class InboxConsumer:
         the next commit of offsets)."""
         events: list[IncomingEvent] = []
         dead: list[DeadLetter] = []
-        ignored: dict[str, int] = {}
+        ignored: Counter[str] = Counter()
         for message in messages:
             if message.error() is not None:
                 log.warning("consumer_record_error", error=str(message.error()))
                 continue
-            kind = _type_of(message)
+            headers = message.headers()  # a fresh copy per call: taken once
+            kind = _type_of(headers)
             if kind in EVENT_TYPES and kind not in self._handled:
                 # Another consumer's business (a known type we do not take): tolerated,
                 # not even parsed. Unknown types go on, to be dead-lettered as poison.
-                topic = message.topic() or ""
-                ignored[topic] = ignored.get(topic, 0) + 1
+                ignored[message.topic() or ""] += 1
                 continue
             try:
                 event = from_record(
@@ -188,7 +188,7 @@ class InboxConsumer:
                     message.partition() or 0,
                     message.offset() or 0,
                     message.key(),
-                    message.headers(),
+                    headers,
                     message.value(),
                 )
             except PoisonMessage as error:
@@ -234,7 +234,7 @@ class InboxConsumer:
                 metrics.CONSUMER_RETRIES.inc()
                 delay = min(5.0, 0.05 * 2 ** min(attempt, 7))
                 log.warning("consumer_transient_failure", error=str(error), retry_in_s=delay)
-                if await _stopped_within(stopping, delay):
+                if await stopped_within(stopping, delay):
                     return None
 
     async def _apply_one_by_one(
@@ -259,7 +259,7 @@ class InboxConsumer:
                         failed.append((event, str(error)[:500], type(error).__name__))
                         break
                     attempt += 1
-                    if await _stopped_within(stopping, min(5.0, 0.05 * 2 ** min(attempt, 7))):
+                    if await stopped_within(stopping, min(5.0, 0.05 * 2 ** min(attempt, 7))):
                         return None
         return failed
 
@@ -284,15 +284,11 @@ class InboxConsumer:
                     mine = [e for e in fresh if e.type in types]
                     if mine:
                         await handler(conn, mine)
-        applied: dict[str, int] = {}
-        duplicates: dict[str, int] = {}
-        for e in unique:
-            counts = applied if e.id in fresh_ids else duplicates
-            counts[e.topic] = counts.get(e.topic, 0) + 1
-        for topic, count in applied.items():
-            metrics.EVENTS_CONSUMED.labels(topic, "applied").inc(count)
-        for topic, count in duplicates.items():
-            metrics.EVENTS_CONSUMED.labels(topic, "duplicate").inc(count)
+        outcomes = Counter(
+            (e.topic, "applied" if e.id in fresh_ids else "duplicate") for e in unique
+        )
+        for (topic, outcome), count in outcomes.items():
+            metrics.EVENTS_CONSUMED.labels(topic, outcome).inc(count)
         if len(unique) > 1:
             log.debug(
                 "batch_applied",
@@ -345,7 +341,7 @@ class InboxConsumer:
             return
         offsets, self._uncommitted = self._uncommitted, {}
         partitions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-        if asynchronous:
+        if asynchronous:  # two calls: the stubs overload commit on a literal flag
             self._consumer.commit(offsets=partitions, asynchronous=True)
         else:
             self._consumer.commit(offsets=partitions, asynchronous=False)
@@ -369,18 +365,9 @@ class InboxConsumer:
         self._consumer.close()
 
 
-async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
-    try:
-        await asyncio.wait_for(stopping.wait(), seconds)
-        return True
-    except TimeoutError:
-        return False
-
-
-def _type_of(message: Message) -> str | None:
+def _type_of(headers: Any) -> str | None:
     """The record's `ce_type`, read without parsing the rest (None when absent)."""
-    headers: Any = message.headers() or ()
-    for name, value in headers:
+    for name, value in headers or ():
         if name == "ce_type":
             return value.decode(errors="replace") if isinstance(value, bytes) else None
     return None

@@ -3,7 +3,6 @@ relay, Kafka probe, inbox consumers, the HTTP app and the runtime's `Service` re
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
 from fastapi import APIRouter
@@ -14,7 +13,7 @@ from questline.service_kit.db import Database
 from questline.service_kit.http import create_app
 from questline.service_kit.inbox import EventHandlers, InboxConsumer, topics_of
 from questline.service_kit.outbox import OutboxRelay, OutboxWriter
-from questline.service_kit.runtime import Service
+from questline.service_kit.runtime import Background, Service
 from questline.service_kit.settings import ServiceSettings
 
 
@@ -78,7 +77,7 @@ class ServiceKit:
         consumers: Sequence[InboxConsumer] = (),
         roles: Collection[str] = (),
         on_close: Callable[[], Awaitable[None]] | None = None,
-        background: dict[str, Callable[[asyncio.Event], Awaitable[None]]] | None = None,
+        background: dict[str, Background] | None = None,
     ) -> Service:
         s = self.settings
         if "relay" in roles:
@@ -104,5 +103,5 @@ class ServiceKit:
             relay=self.relay,
             consumers=list(consumers),
             close=close,
-            background=dict(background or {}) if "http" in roles else {},
+            background=dict(background or {}),  # run with the HTTP role
         )

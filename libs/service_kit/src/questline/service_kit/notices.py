@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 from questline.service_kit.db import Connection, Database
 from questline.service_kit.logs import get_logger
+from questline.service_kit.waits import stopped_within, wait_any
 
 log = get_logger(__name__)
 
@@ -60,15 +61,14 @@ class Listener:
         while not stopping.is_set():
             lost = asyncio.Event()
             try:
-                pool = await self._db.pool()
-                async with pool.acquire() as conn:
+                async with self._db.connection() as conn:
                     conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                     await conn.add_listener(self._channel, self._heard)
                     self._on_gap()  # anything before now may have been missed
                     self.listening = True
                     delay = 0.1
                     try:
-                        await _first(stopping, lost)
+                        await wait_any(stopping, lost)
                     finally:
                         self.listening = False
                         self._on_gap()
@@ -78,17 +78,5 @@ class Listener:
                 log.warning("listener_failed", channel=self._channel, error=str(error))
                 self.listening = False
                 self._on_gap()
-                try:
-                    await asyncio.wait_for(stopping.wait(), delay)
-                except TimeoutError:
-                    pass
+                await stopped_within(stopping, delay)
                 delay = min(5.0, delay * 2)
-
-
-async def _first(*events: asyncio.Event) -> None:
-    waiters = [asyncio.ensure_future(e.wait()) for e in events]
-    try:
-        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

@@ -19,6 +19,7 @@ from questline.service_kit import metrics
 from questline.service_kit.db import Connection, Database, is_transient
 from questline.service_kit.envelope import OutgoingRecord, to_record
 from questline.service_kit.logs import get_logger, log_debug_enabled
+from questline.service_kit.waits import stopped_within, wait_any
 
 log = get_logger(__name__)
 
@@ -128,13 +129,13 @@ class OutboxRelay:
                     transient=is_transient(error),
                     retry_in_s=delay,
                 )
-                await _wait(stopping, delay)
+                await stopped_within(stopping, delay)
                 continue
             if loop.time() > next_purge:
                 next_purge = loop.time() + 60
                 await self._purge_sent()
             if sent < self._batch_size:
-                await _wait_any(stopping, self._wake, self._idle)
+                await wait_any(stopping, self._wake, timeout=self._idle)
                 if self._wake.is_set() and self._linger:
                     # Woken by a commit: let the commits of the next few ms join this
                     # round. A round per commit costs a transaction and a produce
@@ -212,19 +213,3 @@ class OutboxRelay:
                 await conn.execute(self._PURGE, float(self._retention))
         except Exception as error:
             log.warning("outbox_purge_failed", error=str(error))
-
-
-async def _wait(stopping: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stopping.wait(), seconds)
-    except TimeoutError:
-        pass
-
-
-async def _wait_any(stopping: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
-    waiters = [asyncio.ensure_future(stopping.wait()), asyncio.ensure_future(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

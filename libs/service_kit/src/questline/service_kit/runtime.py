@@ -8,8 +8,9 @@ import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 import uvloop
@@ -24,6 +25,9 @@ log = get_logger(__name__)
 
 ROLES = ("http", "relay", "consumer")
 
+# A task beside the HTTP server (e.g. a cache's listener): runs until `stopping` is set.
+Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
 
 @dataclass
 class Service:
@@ -35,7 +39,7 @@ class Service:
     consumers: list[InboxConsumer] = field(default_factory=list)
     close: Callable[[], Awaitable[None]] | None = None
     # Tasks the HTTP role needs beside the server (e.g. a cache's listener), by name.
-    background: dict[str, Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=dict)
+    background: dict[str, Background] = field(default_factory=dict)
 
 
 class _Server(uvicorn.Server):
@@ -73,7 +77,7 @@ async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]
         )
         tasks[asyncio.create_task(server.serve())] = "http"
         for name, background in service.background.items():
-            tasks[asyncio.create_task(_awaited(background(stopping)))] = name
+            tasks[asyncio.create_task(background(stopping))] = name
     if "relay" in roles and service.relay is not None:
         tasks[asyncio.create_task(service.relay.run(stopping))] = "relay"
     if "consumer" in roles:
@@ -111,10 +115,6 @@ async def serve(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]
         await service.close()
     log.info("stopped", exit_code=exit_code)
     return exit_code
-
-
-async def _awaited(work: Awaitable[None]) -> None:
-    await work
 
 
 def run(build: Callable[[set[str]], Awaitable[Service]], roles: set[str]) -> int:

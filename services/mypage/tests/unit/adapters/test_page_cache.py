@@ -18,10 +18,12 @@ class CountingReader:
         self.reads = 0
         self.version = 0
         self.hold: asyncio.Event | None = None
+        self.began = asyncio.Event()  # set once a read has begun
 
     async def get(self, customer_id: str) -> MyPage | None:
         self.reads += 1
         seen = self.version  # what the database held when the read began
+        self.began.set()
         if self.hold is not None:
             await self.hold.wait()
         page = MyPage(customer_id)
@@ -59,7 +61,7 @@ async def test_a_page_read_while_its_change_was_announced_is_not_kept():
     pages = cache(reader)
     reader.hold = asyncio.Event()
     read = asyncio.create_task(pages.get("alice"))
-    await asyncio.sleep(0)  # the read has begun and holds version 0
+    await reader.began.wait()  # the read has begun and holds version 0
     reader.version = 1
     pages._changed(["alice"])
     reader.hold.set()

@@ -1,10 +1,14 @@
-"""Small helpers the jars, broker and topics modules share: admin client settings, file reads."""
+"""Small helpers the jars, broker and topics modules share: their logger, admin client
+settings, file reads."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 from typing import Any
+
+# The package's logger name, as before the split into modules.
+log = logging.getLogger("questline.devstack.kafka")
 
 
 def client_config(bootstrap: str) -> dict[str, Any]:

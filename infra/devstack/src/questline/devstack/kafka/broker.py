@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import shutil
 import signal
@@ -23,10 +22,8 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from questline.devstack.kafka._shared import client_config, read_stripped, tail
+from questline.devstack.kafka._shared import log as _log
 from questline.devstack.ports import LOOPBACK, port_in_use, wait_port
-
-# The package's logger name, as before the split into modules.
-_log = logging.getLogger("questline.devstack.kafka")
 
 # infra/devstack/src/questline/devstack/kafka/broker.py -> infra/kafka/log4j2.properties
 _DEFAULT_LOG4J = Path(__file__).resolve().parents[5] / "kafka" / "log4j2.properties"

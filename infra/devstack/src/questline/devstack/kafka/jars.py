@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import logging
 import re
 import shutil
 import subprocess
@@ -17,10 +16,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from questline.devstack.kafka._shared import log as _log
 from questline.devstack.kafka._shared import read_stripped, tail
-
-# The package's logger name, as before the split into modules.
-_log = logging.getLogger("questline.devstack.kafka")
 
 MIN_JAVA = 17
 _POM = Path("infra/kafka/pom.xml")

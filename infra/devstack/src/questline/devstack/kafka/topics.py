@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from questline.devstack.kafka._shared import client_config
+from questline.devstack.kafka._shared import log as _log
 from questline.devstack.kafka.broker import KafkaBrokerError
-
-# The package's logger name, as before the split into modules.
-_log = logging.getLogger("questline.devstack.kafka")
 
 
 def create_topics(bootstrap: str, topics: list[str], partitions: int = 6) -> None:

@@ -88,5 +88,4 @@ class Clock(Protocol):
     def __call__(self) -> datetime: ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
 ReadsFactory = Callable[[], ReadUnitOfWork]

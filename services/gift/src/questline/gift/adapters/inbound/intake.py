@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from questline.gift.application.exchange_gift import ExchangeGift, ExchangeRecorded, Outcome
+from questline.service_kit import group_commit
 from questline.service_kit.group_commit import GroupCommit
 
-Batch = Sequence[tuple[ExchangeGift, str | None]]
+Batch = group_commit.Batch[ExchangeGift]
 
 
 class ExchangeIntake(GroupCommit[ExchangeGift, ExchangeRecorded]):

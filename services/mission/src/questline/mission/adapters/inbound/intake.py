@@ -4,12 +4,8 @@ outcome. The queueing is service_kit's `GroupCommit`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from questline.mission.application.achieve_mission import AchievementRecorded, AchieveMission
 from questline.service_kit.group_commit import GroupCommit
-
-Batch = Sequence[tuple[AchieveMission, str | None]]
 
 
 class AchievementIntake(GroupCommit[AchieveMission, AchievementRecorded]):

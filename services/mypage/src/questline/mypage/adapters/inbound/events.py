@@ -11,7 +11,7 @@ from questline.mypage.application.project import Fact, project
 from questline.mypage.domain.view import MyPage
 from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
-from questline.service_kit.inbox import EventHandlers, Handler
+from questline.service_kit.inbox import EventHandlers
 
 
 def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
@@ -41,9 +41,12 @@ def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
     return None
 
 
-def _projection(
+def handlers(
     store_on: Callable[[Connection], MyPageStore], clock: Callable[[], datetime]
-) -> Handler:
+) -> EventHandlers:
+    """Every type goes to one handler: the whole batch is one load and one save per
+    customer, whatever the topics its events came from."""
+
     async def fold_into_pages(conn: Connection, events: Sequence[IncomingEvent]) -> None:
         facts = []
         for event in events:
@@ -53,20 +56,14 @@ def _projection(
                 facts.append(Fact(customer_id, fold))
         await project(facts, store_on(conn), clock())
 
-    return fold_into_pages
-
-
-def handlers(
-    store_on: Callable[[Connection], MyPageStore], clock: Callable[[], datetime]
-) -> EventHandlers:
-    """Every type goes to one handler: the whole batch is one load and one save per
-    customer, whatever the topics its events came from."""
-    fold_into_pages = _projection(store_on, clock)
-    return {
-        contract.MissionAchieved: fold_into_pages,
-        contract.MissionRewardLinked: fold_into_pages,
-        contract.RewardIssued: fold_into_pages,
-        contract.RewardMarkedExchanged: fold_into_pages,
-        contract.RewardDeposited: fold_into_pages,
-        contract.RewardExchanged: fold_into_pages,
-    }
+    return dict.fromkeys(
+        (
+            contract.MissionAchieved,
+            contract.MissionRewardLinked,
+            contract.RewardIssued,
+            contract.RewardMarkedExchanged,
+            contract.RewardDeposited,
+            contract.RewardExchanged,
+        ),
+        fold_into_pages,
+    )

@@ -16,8 +16,8 @@ from questline.service_kit.problems import Problem
 def router(pages: MyPageReader) -> APIRouter:
     api = APIRouter(tags=["mypage"])
 
-    # The hot read: a lean route (no dependency solving, no response model validation);
-    # the id is checked by hand against the same rule, the page comes from the cache.
+    # The hot read: a lean route (the caller asked directly instead of through a
+    # dependency, no response model validation); the page comes from the cache.
     @api.get(
         "/mypage/{customer_id}",
         summary="A customer's missions and wallet, from the read model",

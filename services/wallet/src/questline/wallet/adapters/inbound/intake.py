@@ -6,13 +6,12 @@ outcome. The queueing is service_kit's `GroupCommit`; the call to gift stays out
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from questline.service_kit import group_commit
 from questline.service_kit.group_commit import GroupCommit
 from questline.wallet.application.exchange_reward import RecordExchange
 from questline.wallet.domain.wallet import WalletReward
 
-Batch = Sequence[tuple[RecordExchange, str | None]]
+Batch = group_commit.Batch[RecordExchange]
 
 
 class ExchangeIntake(GroupCommit[RecordExchange, WalletReward]):

@@ -141,7 +141,6 @@ class HttpGiftCatalogue:
                 timeout=self._timeout,
                 # The bulkhead already caps calls; the pool only keeps them alive.
                 connector=aiohttp.TCPConnector(limit=self._max, limit_per_host=self._max),
-                json_serialize=lambda value: orjson.dumps(value).decode(),
             )
         return self._session
 
