@@ -21,8 +21,12 @@ class ServerDisconnectedError(ConnectionError):
     """The connection closed before the answer was complete."""
 
 
-def encode(method: str, host: str, path: str, body: bytes | None) -> bytes:
+def encode(
+    method: str, host: str, path: str, body: bytes | None, token: str | None = None
+) -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n"
+    if token is not None:
+        head += f"Authorization: Bearer {token}\r\n"
     if body is not None:
         head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
     return (head + "\r\n").encode() + (body or b"")
@@ -89,8 +93,8 @@ class Pool:
         self._open = 0
         self._waiting: deque[asyncio.Future[_Connection | None]] = deque()
 
-    def encode(self, method: str, path: str, body: bytes | None) -> bytes:
-        return encode(method, self.authority, path, body)
+    def encode(self, method: str, path: str, body: bytes | None, token: str | None = None) -> bytes:
+        return encode(method, self.authority, path, body, token)
 
     async def request(self, raw: bytes, timeout: float) -> int:
         """Send one pre-encoded request; its status, or an exception (TimeoutError after

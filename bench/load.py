@@ -52,13 +52,15 @@ def check_loopback(url: str) -> None:
 
 @dataclass(frozen=True)
 class LoadSpec:
-    """What to send. Request i uses paths[i % len] and bodies[i % len] (POST bodies)."""
+    """What to send. Request i uses paths[i % len], bodies[i % len] (POST bodies) and
+    tokens[i % len] (bearer tokens: the caller each request acts as)."""
 
     name: str
     base_url: str
     method: str
     paths: tuple[str, ...]
     bodies: tuple[bytes, ...] = ()
+    tokens: tuple[str, ...] = ()
     rate: float = 0.0  # open loop when > 0 (requests per second)
     duration_s: float = 0.0
     count: int | None = None  # default: rate x duration (open) or len(paths) (closed)
@@ -194,7 +196,8 @@ class _Run:
     def _request(self, i: int) -> bytes:
         spec = self.spec
         body = spec.bodies[i % len(spec.bodies)] if spec.bodies else None
-        return self.pool.encode(spec.method, spec.paths[i % len(spec.paths)], body)
+        token = spec.tokens[i % len(spec.tokens)] if spec.tokens else None
+        return self.pool.encode(spec.method, spec.paths[i % len(spec.paths)], body, token)
 
     async def one(self, i: int, due: float) -> None:
         spec, r = self.spec, self.result

@@ -91,7 +91,8 @@ async def run_async(
     loader = LoadRunner(in_process=in_process_load)
     timeout = aiohttp.ClientTimeout(total=30)
     try:
-        async with aiohttp.ClientSession(timeout=timeout) as http:
+        operator = {"Authorization": f"Bearer {target.tokens().operator('bench')}"}
+        async with aiohttp.ClientSession(timeout=timeout, headers=operator) as http:
             ctx = Context(target, profile, options, loader, http, backlog, secrets.token_hex(3))
             if "footprint" in names:
                 ctx.rest = snapshot(target)

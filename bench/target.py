@@ -8,14 +8,17 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import psutil
 
 from questline.devstack.ports import free_ports
 from questline.devstack.postgres import EmbeddedPostgres
-from questline.devstack.stack import SERVICES, Stack, StackConfig
+from questline.devstack.stack import SERVICES, Stack, StackConfig, token_minter
+
+if TYPE_CHECKING:
+    from questline.auth.adapters.inbound.minting import Minter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +33,20 @@ class Target:
     started_here: bool = False
     startup: dict[str, Any] | None = None  # seconds, when started here
     notes: list[str] = field(default_factory=list)
+    issuer: str = "http://127.0.0.1:8080"  # what tokens name as their issuer
+    _minter: Any = None
+
+    def tokens(self) -> Minter:
+        """Tokens as the running auth service signs them (players, operator, game backend)."""
+        if self.stack is not None:
+            return self.stack.tokens()
+        minter = self._minter or token_minter(self.database_urls["auth"], self.issuer)
+        self._minter = minter
+        return minter
+
+    def close(self) -> None:
+        if self._minter is not None:
+            self._minter.parts.grants.store.close()
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -69,6 +86,7 @@ class Target:
             kafka_bootstrap=kafka or probe.kafka.bootstrap,
             database_urls=database_urls,
             data_dir=probe.data_dir,
+            issuer=probe.gateway_url,
             notes=["system started elsewhere: processes found by port and pid files"],
         )
 
@@ -139,9 +157,10 @@ def start_stack(data_dir: Path, *, free: bool = False, keep_data: bool = False) 
         shutil.rmtree(data_dir)
     config = StackConfig(repo_root=REPO_ROOT, data_dir=data_dir)
     if free:
-        ports = free_ports(2 + len(SERVICES))
+        ports = free_ports(4 + len(SERVICES))
         config.kafka_port, config.controller_port = ports[0], ports[1]
-        config.http_ports = dict(zip(SERVICES, ports[2:], strict=True))
+        config.gateway_port, config.gateway_admin_port = ports[2], ports[3]
+        config.http_ports = dict(zip(SERVICES, ports[4:], strict=True))
     stack = Stack(config)
     began = time.monotonic()
     try:

@@ -70,8 +70,12 @@ async def get_json(ctx: Context, service: str, path: str) -> Any:
         return await response.json()
 
 
-async def post_json(ctx: Context, service: str, path: str, body: Any) -> tuple[int, Any]:
-    async with ctx.http.post(ctx.url(service) + path, json=body) as response:
+async def post_json(
+    ctx: Context, service: str, path: str, body: Any, token: str | None = None
+) -> tuple[int, Any]:
+    """POST as the operator (the session's default token) unless another token is given."""
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with ctx.http.post(ctx.url(service) + path, json=body, headers=headers) as response:
         return response.status, await response.json(content_type=None)
 
 
@@ -129,6 +133,7 @@ def mission_load(
         method="POST",
         paths=("/missions",),
         bodies=tuple(bodies),
+        tokens=(ctx.target.tokens().game_backend(),),
         rate=rate,
         duration_s=duration_s if duration_s is not None else len(bodies) / rate,
         ok_status=(201,),
@@ -210,6 +215,12 @@ async def page_settled_at(ctx: Context, customer: str, deadline: float) -> float
         if time.monotonic() > deadline:
             return None
         await asyncio.sleep(0.2)
+
+
+def player_tokens(ctx: Context, customers: Any) -> tuple[str, ...]:
+    """Each customer's own player token, in the order given (an exchange is the owner's)."""
+    minter = ctx.target.tokens()
+    return tuple(minter.player(c) for c in customers)
 
 
 def latency_cells(summary: dict[str, Any]) -> tuple[Any, ...]:

@@ -17,6 +17,7 @@ from bench.scenarios.base import (
     Skip,
     get_json,
     latency_cells,
+    player_tokens,
     post_json,
     seed_settled,
     wait_wallets,
@@ -51,6 +52,7 @@ async def run(ctx: Context) -> Outcome:
         raise RuntimeError(f"creating a gift: {status} {gift}")
     body = f'{{"giftId": "{gift["id"]}"}}'.encode()
     paths = tuple(f"/wallets/{c}/rewards/{r}/exchange" for c, r in pairs)
+    tokens = player_tokens(ctx, (c for c, _ in pairs))
 
     await asyncio.to_thread(stack.stop, GIFT)
     try:
@@ -60,7 +62,13 @@ async def run(ctx: Context) -> Outcome:
         for i in range(threshold * 3):
             if state.get("state") == "opened":
                 break
-            code, _ = await post_json(ctx, "wallet", paths[i % len(paths)], {"giftId": gift["id"]})
+            code, _ = await post_json(
+                ctx,
+                "wallet",
+                paths[i % len(paths)],
+                {"giftId": gift["id"]},
+                tokens[i % len(tokens)],
+            )
             trips.append(code)
             state = await _breaker(ctx)
         if state.get("state") != "opened":
@@ -73,6 +81,7 @@ async def run(ctx: Context) -> Outcome:
                 method="POST",
                 paths=paths,
                 bodies=(body,),
+                tokens=tokens,
                 rate=ctx.options.rate or p.circuit_rate,
                 duration_s=p.circuit_s,
                 warmup_s=p.warmup_s,

@@ -30,7 +30,9 @@ async def _warm(ctx: Context) -> dict[str, float | str | None]:
     codes = await mission_codes(ctx)
     began, sent = time.monotonic(), time.time()
     body = {"customerId": customer, "missionCode": codes[0]}
-    status, answer = await post_json(ctx, "mission", "/missions", body)
+    status, answer = await post_json(
+        ctx, "mission", "/missions", body, ctx.target.tokens().game_backend()
+    )
     if status != 201:
         raise RuntimeError(f"warm-up achievement: {status} {answer}")
     shown = await page_settled_at(ctx, customer, time.monotonic() + ctx.profile.drain_timeout_s)

@@ -70,14 +70,17 @@ def parse_wrk(out: str) -> dict[str, Any]:
     }
 
 
-async def _wrk(base: str, paths: list[str], connections: int, seconds: float) -> dict[str, Any]:
+async def _wrk(
+    base: str, paths: list[str], connections: int, seconds: float, token: str
+) -> dict[str, Any]:
     check_loopback(base)
     script = "local paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n"
+    script += f'local headers = {{["Authorization"] = "Bearer {token}"}}\n'
     script += (
         "local i = 0\n"
         "request = function()\n"
         "  i = i + 1\n"
-        '  return wrk.format("GET", paths[(i % #paths) + 1])\n'
+        '  return wrk.format("GET", paths[(i % #paths) + 1], headers)\n'
         "end\n"
     )
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
@@ -152,14 +155,16 @@ async def _wait_answering(
 async def _saturate(ctx: Context, base: str, paths: tuple[str, ...], name: str) -> dict[str, Any]:
     """Closed loop at `reads_connections`: wrk when installed, else the Python client."""
     p = ctx.profile
+    token = ctx.target.tokens().operator("bench")
     if HAVE_WRK:
-        return await _wrk(base, list(paths), p.reads_connections, p.reads_s)
+        return await _wrk(base, list(paths), p.reads_connections, p.reads_s, token)
     closed = await ctx.load.run(
         LoadSpec(
             name=name,
             base_url=base,
             method="GET",
             paths=paths,
+            tokens=(token,),
             concurrency=p.reads_connections,
             duration_s=p.reads_s,
             warmup_s=p.warmup_s,
@@ -184,6 +189,7 @@ async def run(ctx: Context) -> Outcome:
             base_url=base,
             method="GET",
             paths=paths,
+            tokens=(ctx.target.tokens().operator("bench"),),
             rate=rate,
             duration_s=p.reads_s,
             warmup_s=p.warmup_s,

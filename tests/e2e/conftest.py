@@ -16,8 +16,17 @@ from questline.devstack.testing import eventually
 
 @dataclass
 class Api:
+    """The running system as its users call it: the game backend reports achievements
+    with its token, each player exchanges with their own, an operator reads the rest."""
+
     stack: Stack
-    client: httpx.AsyncClient
+    client: httpx.AsyncClient  # sends an operator's token unless told otherwise
+
+    def as_player(self, customer: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.stack.tokens().player(customer)}"}
+
+    def as_game_backend(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.stack.tokens().game_backend()}"}
 
     @staticmethod
     def customers(n: int, prefix: str = "p") -> list[str]:
@@ -32,6 +41,7 @@ class Api:
         self, customer: str, code: str = "first-win", key: str | None = None
     ) -> httpx.Response:
         headers = {"Idempotency-Key": key} if key else {}
+        headers |= self.as_game_backend()
         return await self.client.post(
             self.url("mission", "/missions"),
             json={"customerId": customer, "missionCode": code},
@@ -117,7 +127,9 @@ class Api:
     ) -> httpx.Response:
         base = wallet_url or self.stack.url("wallet")
         return await self.client.post(
-            f"{base}/wallets/{customer}/rewards/{reward_id}/exchange", json={"giftId": gift_id}
+            f"{base}/wallets/{customer}/rewards/{reward_id}/exchange",
+            json={"giftId": gift_id},
+            headers=self.as_player(customer),
         )
 
     async def exchange_settled(self, customers: Sequence[str]) -> bool:
@@ -152,5 +164,6 @@ class Api:
 
 @pytest.fixture
 async def api(stack: Stack) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(timeout=30) as client:
+    operator = {"Authorization": f"Bearer {stack.tokens().operator()}"}
+    async with httpx.AsyncClient(timeout=30, headers=operator) as client:
         yield Api(stack, client)

@@ -31,7 +31,7 @@ async def test_a_bad_achievement_is_refused_with_a_problem_and_writes_nothing(ap
     response = await api.client.post(
         api.url("mission", "/missions"),
         content=payload,
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **api.as_game_backend()},
     )
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -48,7 +48,7 @@ async def test_a_chunked_body_over_the_limit_is_refused(api):
     response = await api.client.post(
         api.url("mission", "/missions"),
         content=chunks(),
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **api.as_game_backend()},
     )
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from questline.devstack.testing import ISSUER
 from questline.gift import bootstrap
 from questline.gift.settings import GiftSettings
 from questline.service_kit.migrations import upgrade
@@ -36,10 +37,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def gift_app(
     database_url: str, db_pool_size: int, raise_app_exceptions: bool = True
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = GiftSettings(database_url=database_url, db_pool_size=db_pool_size)
+    settings = GiftSettings(
+        database_url=database_url, db_pool_size=db_pool_size, auth_jwks=ISSUER.jwks_json
+    )
     service = await bootstrap.build(settings, set())
     transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=raise_app_exceptions)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gift") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://gift", headers=ISSUER.headers()
+    ) as http:
         yield http
     assert service.close is not None
     await service.close()

@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from questline.devstack.testing import Infra, ServiceUnderTest, outbox_rows
+from questline.devstack.testing import ISSUER, Infra, ServiceUnderTest, outbox_rows
 from questline.service_kit.db import Connection, Database
 from questline.service_kit.outbox import OutboxWriter
 from questline.wallet import bootstrap
@@ -134,12 +134,19 @@ async def wallet_app(
     """The wallet app (HTTP role) built by bootstrap with these settings, in process."""
     service = await bootstrap.build(
         WalletSettings(
-            database_url=database_url, kafka_bootstrap_servers=infra.bootstrap, **settings
+            database_url=database_url,
+            kafka_bootstrap_servers=infra.bootstrap,
+            auth_jwks=ISSUER.jwks_json,
+            **settings,
         ),
         {"http"},
     )
     transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=raise_app_exceptions)
-    async with httpx.AsyncClient(transport=transport, base_url="http://wallet") as http:
+    # Alice (every test's customer), who may also read as an operator.
+    alice = ISSUER.headers("alice", "player liveops")
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://wallet", headers=alice
+    ) as http:
         yield http
     await service.close()
 

@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from questline.service_kit.caller import Caller
-from questline.wallet.adapters.inbound import http
+from questline.devstack.testing import ISSUER
 
 from .conftest import deposited
 
@@ -217,27 +216,25 @@ async def test_a_bad_request_answers_its_problem_and_reaches_neither_gift_nor_th
     assert [r["status"] for r in await db.entries()] == ["AVAILABLE"]
 
 
-@pytest.fixture
-def signed_in_as_mallory(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A caller who is not anonymous: a player with their own customer id."""
-
-    async def mallory(request: Any) -> Caller:
-        return Caller(subject="mallory", customer_id="mallory", anonymous=False)
-
-    monkeypatch.setattr(http, "current_caller", mallory)
-
-
-async def test_a_player_may_not_exchange_someone_elses_reward(
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(ISSUER.player("mallory"), id="another player"),
+        pytest.param(ISSUER.headers("olga", "liveops"), id="an operator"),
+        pytest.param(ISSUER.headers("game-backend", "missions:report"), id="a game backend"),
+    ],
+)
+async def test_only_the_owner_may_exchange_a_reward(
     exchanging: httpx.AsyncClient,
     gift: Any,
     owned_uow: Any,
     clock: Any,
     db: Any,
-    signed_in_as_mallory: None,
+    headers: dict[str, str],
 ) -> None:
     await deposited(owned_uow, clock, "rw-1")
 
-    response = await exchanging.post(path("rw-1"), json=POTION)
+    response = await exchanging.post(path("rw-1"), json=POTION, headers=headers)
 
     assert_problem(response, 403)
     assert gift[0].calls == 0
@@ -252,7 +249,17 @@ async def test_the_openapi_document_shows_the_exchange_body_answer_and_every_sta
 
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert (body["required"], body["additionalProperties"]) == (["giftId"], False)
-    assert set(operation["responses"]) == {"200", "400", "403", "404", "409", "413", "422", "503"}
+    assert set(operation["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "422",
+        "503",
+    }
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/WalletRewardResponse"}
     assert "exchangeId" in document["components"]["schemas"]["WalletRewardResponse"]["properties"]

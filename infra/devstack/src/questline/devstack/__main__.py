@@ -52,11 +52,15 @@ def run() -> int:
         print("  service   URL                      API docs")
         for name in SERVICES:
             print(f"  {name:<9} {stack.url(name):<24} {stack.url(name)}/docs")
+        print(f"  gateway   {stack.gateway_url:<24} (the one entry point; admin on 127.0.0.1)")
         print(f"  kafka     {stack.kafka.bootstrap}")
         print(f"  postgres  {stack.postgres.socket_dir} (unix socket)")
         print(f"  logs      {stack.logs}")
         print()
-        _say(f"open {stack.url('mypage')}/docs  (My Page API).  Ctrl-C stops everything.")
+        _say(
+            f"open {stack.gateway_url}  (every API, with a token: "
+            'make token ARGS="--player alice").  Ctrl-C stops everything.'
+        )
         while not stopping:
             for key in stack.supervise_once():
                 _say(f"{key} exited; restarted (see {stack.logs}/{key}.log)")

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,6 +22,10 @@ from questline.contracts.topics import ALL_TOPICS
 from questline.devstack.kafka import KafkaBroker, create_topics, ensure_kafka_jars
 from questline.devstack.ports import port_in_use
 from questline.devstack.postgres import EmbeddedPostgres
+from questline.gateway import Gateway, GatewaySettings
+
+if TYPE_CHECKING:
+    from questline.auth.adapters.inbound.minting import Minter
 
 SERVICES: dict[str, int] = {
     "mission": 8081,
@@ -28,7 +33,10 @@ SERVICES: dict[str, int] = {
     "wallet": 8083,
     "gift": 8084,
     "mypage": 8085,
+    "auth": 8086,
 }
+# Applications the stack registers with the auth service (client credentials).
+CLIENTS: dict[str, str] = {"game-backend": "missions:report", "wallet": "gift:exchange"}
 ALL_ROLES = "http,relay,consumer"
 
 
@@ -40,6 +48,8 @@ class StackConfig:
     controller_port: int = 9093
     http_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
     partitions: int = 6
+    gateway_port: int = 8080
+    gateway_admin_port: int = 9901
     # Extra QUESTLINE_* settings for every service (e.g. a shorter session timeout).
     env: dict[str, str] = field(default_factory=dict)
 
@@ -52,6 +62,8 @@ class StackConfig:
             kafka_port=int(os.environ.get("QUESTLINE_KAFKA_PORT", 9092)),
             controller_port=int(os.environ.get("QUESTLINE_KAFKA_CONTROLLER_PORT", 9093)),
             partitions=int(os.environ.get("QUESTLINE_PARTITIONS", 6)),
+            gateway_port=int(os.environ.get("QUESTLINE_GATEWAY_PORT", 8080)),
+            gateway_admin_port=int(os.environ.get("QUESTLINE_GATEWAY_ADMIN_PORT", 9901)),
         )
 
 
@@ -91,6 +103,10 @@ class Stack:
             self.data_dir / "postgres", log_file=self.logs / "postgres.log"
         )
         self.database_urls: dict[str, str] = {}
+        self._minter: Minter | None = None
+        self.gateway = Gateway(
+            self.gateway_settings(), self.data_dir / "gateway", self.logs / "gateway.log"
+        )
         self.processes: dict[str, ServiceProcess] = {}
 
     # -- infrastructure ---------------------------------------------------------------
@@ -106,14 +122,36 @@ class Stack:
         create_topics(self.kafka.bootstrap, list(ALL_TOPICS), self.config.partitions)
 
     def _passwords(self) -> dict[str, str]:
-        """One generated password per service database, kept with the data."""
+        """One generated password per service database and one secret per registered
+        client (as `client:<id>`), kept with the data."""
         path = self.data_dir / "secrets.json"
         known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
         for name in SERVICES:
             known.setdefault(name, secrets.token_urlsafe(18))
+        for client in CLIENTS:
+            known.setdefault(f"client:{client}", secrets.token_urlsafe(32))
         path.write_text(json.dumps(known, indent=2))
         path.chmod(0o600)
         return known
+
+    def gateway_settings(self) -> GatewaySettings:
+        """The gateway in front of this stack's services: QUESTLINE_GATEWAY_* settings
+        pass through (e.g. rate limits); where things are is the stack's to say."""
+        where: dict[str, Any] = {f"{n}_port": p for n, p in self.config.http_ports.items()}
+        return GatewaySettings(
+            port=self.config.gateway_port,
+            admin_port=self.config.gateway_admin_port,
+            jwt_issuer=self.gateway_url,
+            jwks_url=self.url("auth") + "/.well-known/jwks.json",
+            **where,
+        )
+
+    def client_secret(self, client_id: str) -> str:
+        return self._passwords()[f"client:{client_id}"]
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.gateway_port}"
 
     def known_database_urls(self) -> dict[str, str]:
         """The URLs of a stack started before (e.g. by `make run`), without starting it."""
@@ -129,8 +167,19 @@ class Stack:
         prefix = f"QUESTLINE_{name.upper()}_"
         env = dict(os.environ)
         env.setdefault(prefix + "DATABASE_URL", self.database_urls[name])
+        passwords = self._passwords()
         if name == "wallet":  # the one synchronous call: wallet finds gift by one setting
             env.setdefault(prefix + "GIFT_BASE_URL", self.url("gift"))
+            env.setdefault(prefix + "GIFT_TOKEN_URL", self.url("auth") + "/oauth/token")
+            env.setdefault(prefix + "GIFT_CLIENT_SECRET", passwords["client:wallet"])
+        if name == "auth":  # the clients above, registered (idempotently) as auth starts
+            env[prefix + "SEED_CLIENTS"] = json.dumps(
+                {c: {"secret": passwords[f"client:{c}"], "scope": s} for c, s in CLIENTS.items()}
+            )
+        # Tokens name the gateway as their issuer; every service fetches the keys from auth.
+        env.setdefault(prefix + "AUTH_ISSUER", self.gateway_url)
+        env.setdefault(prefix + "ISSUER", self.gateway_url)
+        env.setdefault(prefix + "AUTH_JWKS_URL", self.url("auth") + "/.well-known/jwks.json")
         env.update(
             {
                 "QUESTLINE_DATA_DIR": str(self.data_dir),
@@ -200,9 +249,12 @@ class Stack:
         return proc
 
     def start_all(self) -> None:
-        for name, port in self.config.http_ports.items():
+        ports = {**self.config.http_ports, "gateway": self.config.gateway_port}
+        for name, port in ports.items():
             if port_in_use("127.0.0.1", port):
                 raise RuntimeError(f"port {port} for {name} is taken: is Questline running?")
+        # Envoy needs no service to start: it answers 503 for one not up yet.
+        self.gateway.start()
         for name in SERVICES:
             # Each service migrates its own database as it starts (Alembic, under an
             # advisory lock): one Python start-up per service instead of two.
@@ -227,11 +279,20 @@ class Stack:
             self.stop(key)
         return self.start(old.name, roles=old.roles, replica=old.replica, env=None)
 
+    def tokens(self) -> Minter:
+        """Tokens for players, operators and game backends, signed by the running auth
+        service's key (for tests and the benchmark: no sign-in page in the way)."""
+        if self._minter is None:
+            self._minter = token_minter(self.database_urls["auth"], self.gateway_url)
+        return self._minter
+
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.config.http_ports[name]}"
 
     def wait_ready(self, names: Iterable[str] = SERVICES, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
+        if self.gateway.pid is not None:  # started: its first key fetch waits for auth
+            self.gateway.wait_ready(timeout)
         pending = set(names)
         with httpx.Client(timeout=2) as client:
             while pending:
@@ -266,6 +327,9 @@ class Stack:
             elif now >= proc.restart_at:
                 self.start(proc.name, roles=proc.roles, replica=proc.replica)
                 restarted.append(key)
+        if self.gateway.pid is not None and not self.gateway.is_running():
+            self.gateway.start()
+            restarted.append("gateway")
         return restarted
 
     def stop_all(self) -> None:
@@ -279,9 +343,25 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.popen.kill()
                 proc.popen.wait(5)
+        if self._minter is not None:
+            self._minter.parts.grants.store.close()
+            self._minter = None
+        self.gateway.stop()
         if self.kafka.is_running():
             self.kafka.stop()
         self.postgres.stop()
+
+
+def token_minter(auth_database_url: str, issuer: str) -> Minter:
+    """Signs tokens with the auth service's current key, straight from its database."""
+    from questline.auth import bootstrap
+    from questline.auth.adapters.inbound.minting import Minter
+    from questline.auth.settings import AuthSettings
+
+    settings = AuthSettings(database_url=auth_database_url, issuer=issuer)
+    parts = bootstrap.storage(settings)
+    parts.grants.store.open()
+    return Minter(settings, parts)
 
 
 def _tail(path: Path, lines: int = 25) -> str:

@@ -68,13 +68,15 @@ def infra() -> Iterator[Infra]:
 def stack() -> Iterator[Stack]:
     """The whole system, started by the same code as `make run`, on free ports."""
     root = _short_tmp("ql-e2e-")
-    ports = free_ports(2 + len(SERVICES))
+    ports = free_ports(4 + len(SERVICES))
     config = StackConfig(
         repo_root=REPO_ROOT,
         data_dir=root,
         kafka_port=ports[0],
         controller_port=ports[1],
-        http_ports=dict(zip(SERVICES, ports[2:], strict=True)),
+        gateway_port=ports[2],
+        gateway_admin_port=ports[3],
+        http_ports=dict(zip(SERVICES, ports[4:], strict=True)),
         # A killed consumer's partitions move on after this long (Kafka's minimum).
         env={"QUESTLINE_*_CONSUMER_SESSION_TIMEOUT_MS": "6000"},
     )
@@ -201,12 +203,62 @@ async def database_url(infra: Infra, service_under_test: ServiceUnderTest) -> st
     return url
 
 
+class TestIssuer:
+    """Signs tokens as the auth service does (RS256, kid, iss, aud, sub, exp, iat,
+    scope) with a key made for the test session; services built in process trust its
+    JWKS through their `auth_jwks` setting."""
+
+    issuer = "http://127.0.0.1:8080"
+    audience = "questline"
+    # What the in-process clients send unless a test says otherwise: every right.
+    ALL_SCOPES = "liveops missions:report gift:exchange"
+
+    def __init__(self) -> None:
+        from joserfc.jwk import generate_key
+
+        self.key = generate_key("RSA", 2048, parameters={"kid": "test-key", "alg": "RS256"})
+
+    @property
+    def jwks_json(self) -> str:
+        import json
+
+        return json.dumps({"keys": [self.key.as_dict(private=False)]})
+
+    def token(self, subject: str = "test-operator", scope: str = ALL_SCOPES, **claims: Any) -> str:
+        import time
+
+        from joserfc import jwt
+
+        now = int(time.time())
+        body = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": now,
+            "exp": now + 600,
+            "scope": scope,
+            **claims,
+        }
+        return jwt.encode({"alg": "RS256", "kid": "test-key"}, body, self.key, ["RS256"])
+
+    def headers(self, subject: str = "test-operator", scope: str = ALL_SCOPES) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(subject, scope)}"}
+
+    def player(self, customer_id: str) -> dict[str, str]:
+        return self.headers(customer_id, "player")
+
+
+ISSUER = TestIssuer()
+
+
 @pytest.fixture
 async def service(
     infra: Infra, database_url: str, service_under_test: ServiceUnderTest
 ) -> AsyncIterator[Any]:
     settings = service_under_test.settings(
-        database_url=database_url, kafka_bootstrap_servers=infra.bootstrap
+        database_url=database_url,
+        kafka_bootstrap_servers=infra.bootstrap,
+        auth_jwks=ISSUER.jwks_json,
     )
     built = await service_under_test.build(settings, {"http"})
     yield built
@@ -218,7 +270,9 @@ async def client(service: Any) -> AsyncIterator[Any]:
     import httpx
 
     transport = httpx.ASGITransport(app=service.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=ISSUER.headers()
+    ) as http:
         yield http
 
 

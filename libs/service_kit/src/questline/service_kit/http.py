@@ -164,8 +164,10 @@ def create_app(
     ready_checks: Mapping[str, ReadyCheck],
     max_body_bytes: int,
     lifespan: Any = None,
+    verifier: Any = None,
 ) -> FastAPI:
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.verifier = verifier  # caller.TokenVerifier: who is calling, on every route
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     app.include_router(health_router(ready_checks))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
 
+import orjson
 from fastapi import APIRouter
 
 from questline.contracts.registry import TOPICS
 from questline.service_kit import kafka
+from questline.service_kit.caller import TokenVerifier
 from questline.service_kit.db import Database
 from questline.service_kit.http import create_app
 from questline.service_kit.inbox import EventHandlers, InboxConsumer, topics_of
@@ -85,6 +87,7 @@ class ServiceKit:
         probe = kafka.KafkaProbe(s.kafka_bootstrap_servers)
 
         app = create_app(
+            verifier=token_verifier(s),
             title=title,
             description=description,
             routers=routers,
@@ -105,3 +108,12 @@ class ServiceKit:
             close=close,
             background=dict(background or {}),  # run with the HTTP role
         )
+
+
+def token_verifier(settings: ServiceSettings) -> TokenVerifier:
+    return TokenVerifier(
+        jwks_url=settings.auth_jwks_url,
+        issuer=settings.auth_issuer,
+        audience=settings.auth_audience,
+        jwks=orjson.loads(settings.auth_jwks) if settings.auth_jwks else None,
+    )

@@ -47,7 +47,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access", "alembic.runtime.migration"):
+    # authlib logs issued tokens at DEBUG: it never goes below WARNING.
+    for noisy in ("uvicorn.access", "alembic.runtime.migration", "authlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.bind_contextvars(service=service)
 

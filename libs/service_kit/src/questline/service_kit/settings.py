@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,9 +16,14 @@ def default_data_dir() -> Path:
 
 
 def embedded_database_url(service: str) -> str:
-    """The URL of the service's database on the embedded PostgreSQL (pgserver) socket."""
-    socket_dir = default_data_dir() / "postgres"
-    return f"postgresql+asyncpg://{service}:{service}@/{service}?host={socket_dir}"
+    """The URL of the service's database on the embedded PostgreSQL (pgserver) socket,
+    with the password `make run` generated for it (kept in the data dir)."""
+    data = default_data_dir()
+    password = service
+    secrets = data / "secrets.json"
+    if secrets.exists():
+        password = json.loads(secrets.read_text()).get(service, service)
+    return f"postgresql+asyncpg://{service}:{password}@/{service}?host={data / 'postgres'}"
 
 
 class ServiceSettings(BaseSettings):
@@ -64,6 +70,13 @@ class ServiceSettings(BaseSettings):
     # Test hook for the crash-between-publish-and-mark scenario: the relay process exits
     # right after Kafka acknowledged a batch and before the rows are marked sent.
     fault_relay_exit_after_publish: bool = False
+
+    # Bearer tokens: checked here too (behind the gateway), against the auth service's
+    # keys. `auth_jwks` (a JWKS document as JSON) replaces the URL, e.g. in tests.
+    auth_jwks_url: str = "http://127.0.0.1:8086/.well-known/jwks.json"
+    auth_jwks: str = ""
+    auth_issuer: str = "http://127.0.0.1:8080"
+    auth_audience: str = "questline"
 
     def effective_database_url(self) -> str:
         return self.database_url or embedded_database_url(self.service)

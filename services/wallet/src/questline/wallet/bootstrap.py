@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from questline.service_kit.caller import GIFT_EXCHANGE
+from questline.service_kit.client_token import ClientToken
 from questline.service_kit.db import Connection
 from questline.service_kit.ids import utc_now
 from questline.service_kit.kit import ServiceKit
@@ -30,6 +32,14 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
         breaker_threshold=settings.gift_breaker_threshold,
         breaker_cooldown_s=settings.gift_breaker_cooldown_s,
         retry_after_s=settings.gift_retry_after_s,
+        token=ClientToken(
+            settings.gift_token_url,
+            settings.gift_client_id,
+            settings.gift_client_secret,
+            scope=GIFT_EXCHANGE,
+        )
+        if settings.gift_client_secret
+        else None,
     )
 
     def uow() -> SqlWalletUnitOfWork:

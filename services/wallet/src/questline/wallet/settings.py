@@ -13,6 +13,11 @@ class WalletSettings(ServiceSettings):
     http_port: int = 8083
     # Where gift is: one setting (the gateway or a Kubernetes service name later).
     gift_base_url: str = "http://127.0.0.1:8084"
+    # Wallet's own client credentials (scope gift:exchange) for gift's POST /exchanges.
+    # No secret: calls go without a token (gift refuses them unless in a test set-up).
+    gift_token_url: str = "http://127.0.0.1:8086/oauth/token"
+    gift_client_id: str = "wallet"
+    gift_client_secret: str = ""
     gift_connect_timeout_s: float = Field(default=0.5, gt=0)
     gift_read_timeout_s: float = Field(default=2.0, gt=0)
     # Bulkhead: at most this many calls to gift at once; more are refused at once.

@@ -20,7 +20,14 @@ from questline.gift.application import catalogue, queries
 from questline.gift.application.exchange_gift import ExchangeGift
 from questline.gift.application.ports import Clock, IdGenerator, Reader, UnitOfWork
 from questline.gift.domain import errors
-from questline.service_kit.caller import CallerDep
+from questline.service_kit.caller import (
+    AUTH_RESPONSES,
+    GIFT_EXCHANGE,
+    LIVEOPS,
+    Caller,
+    CallerDep,
+    requires,
+)
 from questline.service_kit.http import request_id
 from questline.service_kit.ids import ID_PATTERN, IdPath
 from questline.service_kit.logs import log_context
@@ -86,7 +93,12 @@ def _catalogue(
     async def list_gifts() -> list[GiftResponse]:
         return [GiftResponse.of(g) for g in await queries.list_gifts(reader())]
 
-    @api.get("/gifts/{gift_id}", response_model=GiftResponse, summary="One gift")
+    @api.get(
+        "/gifts/{gift_id}",
+        response_model=GiftResponse,
+        summary="One gift",
+        responses={404: {"description": "No such gift"}, 422: {"description": "Invalid id"}},
+    )
     async def get_gift(gift_id: IdPath) -> GiftResponse:
         try:
             return GiftResponse.of(await queries.get_gift(gift_id, reader()))
@@ -98,9 +110,17 @@ def _catalogue(
         status_code=201,
         response_model=GiftResponse,
         summary="Add a gift to the catalogue (LiveOps)",
+        responses={
+            **AUTH_RESPONSES,
+            413: {"description": "The body is too large"},
+            422: {"description": "Invalid fields"},
+        },
     )
     async def post_gift(
-        body: AddGiftRequest, request: Request, response: Response, caller: CallerDep
+        body: AddGiftRequest,
+        request: Request,
+        response: Response,
+        caller: Annotated[Caller, requires(LIVEOPS)],
     ) -> GiftResponse:
         command = catalogue.AddGift(body.name, body.stock)
         with log_context(causationid=request_id(request)):
@@ -115,9 +135,18 @@ def _catalogue(
         "/gifts/{gift_id}/stock",
         response_model=GiftResponse,
         summary="Add items to a gift's stock (LiveOps)",
+        responses={
+            **AUTH_RESPONSES,
+            404: {"description": "No such gift"},
+            413: {"description": "The body is too large"},
+            422: {"description": "Invalid quantity"},
+        },
     )
     async def post_stock(
-        gift_id: IdPath, body: AddStockRequest, request: Request, caller: CallerDep
+        gift_id: IdPath,
+        body: AddStockRequest,
+        request: Request,
+        caller: Annotated[Caller, requires(LIVEOPS)],
     ) -> GiftResponse:
         command = catalogue.AddStock(gift_id, body.quantity)
         with log_context(correlationid=gift_id, causationid=request_id(request)):
@@ -146,12 +175,16 @@ def _exchanges(reader: ReaderFactory, intake: ExchangeIntake) -> APIRouter:
                 "model": ExchangeResponse,
                 "description": "The reward was exchanged already: that exchange, unchanged",
             },
+            **AUTH_RESPONSES,
             404: {"description": f"Unknown gift (problem type {GIFT_NOT_FOUND})"},
             409: {"description": f"No stock left (problem type {OUT_OF_STOCK})"},
         },
     )
     async def post_exchange(
-        body: ExchangeRequest, request: Request, response: Response, caller: CallerDep
+        body: ExchangeRequest,
+        request: Request,
+        response: Response,
+        caller: Annotated[Caller, requires(GIFT_EXCHANGE)],
     ) -> ExchangeResponse:
         command = ExchangeGift(body.reward_id, body.customer_id, body.gift_id)
         # The reward id is the exchange chain's correlation id, in every service.
@@ -167,7 +200,16 @@ def _exchanges(reader: ReaderFactory, intake: ExchangeIntake) -> APIRouter:
         response.headers["Location"] = f"/exchanges/{result.exchange.id}"
         return ExchangeResponse.of(result.exchange)
 
-    @api.get("/exchanges/{exchange_id}", response_model=ExchangeResponse, summary="One exchange")
+    @api.get(
+        "/exchanges/{exchange_id}",
+        response_model=ExchangeResponse,
+        summary="One exchange",
+        responses={
+            **AUTH_RESPONSES,
+            404: {"description": "No such exchange (or not yours)"},
+            422: {"description": "Invalid id"},
+        },
+    )
     async def get_exchange(exchange_id: IdPath, caller: CallerDep) -> ExchangeResponse:
         try:
             exchange = await queries.get_exchange(exchange_id, reader())
@@ -181,6 +223,7 @@ def _exchanges(reader: ReaderFactory, intake: ExchangeIntake) -> APIRouter:
         "/exchanges",
         response_model=ExchangeList,
         summary="Exchanges of a customer or of a reward, newest first (operators)",
+        responses={**AUTH_RESPONSES, 422: {"description": "No filter, or an invalid one"}},
     )
     async def list_exchanges(
         caller: CallerDep,

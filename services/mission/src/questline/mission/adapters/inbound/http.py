@@ -22,7 +22,16 @@ from questline.mission.application.achieve_mission import AchieveMission
 from questline.mission.application.ports import UnitOfWork
 from questline.mission.domain import errors
 from questline.mission.domain.mission import MissionDefinition
-from questline.service_kit.caller import CallerDep
+from questline.service_kit.caller import (
+    AUTH_RESPONSES,
+    BEARER,
+    LIVEOPS,
+    MISSIONS_REPORT,
+    Caller,
+    CallerDep,
+    caller_of,
+    requires,
+)
 from questline.service_kit.http import request_id
 from questline.service_kit.ids import CustomerIdQuery, IdPath
 from questline.service_kit.lean import body_schema, dump, json_response, read_body
@@ -85,11 +94,14 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         summary="Report that a customer achieved a mission",
         openapi_extra={
             **body_schema(AchieveMissionRequest),
+            **BEARER,
             "parameters": [IDEMPOTENCY_KEY_PARAMETER],
         },
         responses={
             201: {"model": AchievementResponse, "description": "Recorded (or replayed)"},
             400: {"description": "The body is not valid JSON"},
+            401: AUTH_RESPONSES[401],
+            403: {"description": "Only game backends (scope missions:report) report"},
             409: {"description": "Idempotency-Key reused with another body"},
             413: {"description": "The body is too large"},
             422: {"description": "Unknown or inactive mission code, or invalid fields"},
@@ -97,6 +109,7 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         },
     )
     async def post_mission(request: Request) -> Response:
+        (await caller_of(request)).require(MISSIONS_REPORT)
         body = await read_body(request, AchieveMissionRequest)
         key = _idempotency_key(request)
         cause = request_id(request)
@@ -114,6 +127,11 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         "/missions/{mission_id}",
         response_model=AchievementResponse,
         summary="One achievement; rewardId is null until the reward is issued",
+        responses={
+            **AUTH_RESPONSES,
+            404: {"description": "No such achievement (or not yours)"},
+            422: {"description": "Invalid id"},
+        },
     )
     async def get_mission(mission_id: IdPath, caller: CallerDep) -> AchievementResponse:
         try:
@@ -124,7 +142,12 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
             raise Problem(404, "Achievement not found", f"No achievement with id '{mission_id}'.")
         return AchievementResponse.of(achievement)
 
-    @api.get("/missions", response_model=AchievementList, summary="A customer's achievements")
+    @api.get(
+        "/missions",
+        response_model=AchievementList,
+        summary="A customer's achievements",
+        responses={**AUTH_RESPONSES, 422: {"description": "Invalid customer id or limit"}},
+    )
     async def list_missions(
         customer_id: CustomerIdQuery,
         caller: CallerDep,
@@ -151,6 +174,7 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         response_model=MissionDefinitionResponse,
         tags=["catalogue"],
         summary="One mission definition",
+        responses={404: {"description": "No such mission"}, 422: {"description": "Invalid code"}},
     )
     async def get_definition(code: MissionCodePath) -> MissionDefinitionResponse:
         try:
@@ -164,9 +188,17 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         response_model=MissionDefinitionResponse,
         tags=["catalogue"],
         summary="Define a mission (LiveOps)",
+        responses={
+            **AUTH_RESPONSES,
+            409: {"description": "A mission with this code exists"},
+            413: {"description": "The body is too large"},
+            422: {"description": "Invalid fields or active window"},
+        },
     )
     async def post_definition(
-        body: MissionDefinitionRequest, request: Request, caller: CallerDep
+        body: MissionDefinitionRequest,
+        request: Request,
+        caller: Annotated[Caller, requires(LIVEOPS)],
     ) -> MissionDefinitionResponse:
         try:
             mission = MissionDefinition(
@@ -182,9 +214,18 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         response_model=MissionDefinitionResponse,
         tags=["catalogue"],
         summary="Revise, activate or deactivate a mission (LiveOps)",
+        responses={
+            **AUTH_RESPONSES,
+            404: {"description": "No such mission"},
+            413: {"description": "The body is too large"},
+            422: {"description": "Invalid fields or active window"},
+        },
     )
     async def patch_definition(
-        code: MissionCodePath, body: MissionDefinitionPatch, request: Request, caller: CallerDep
+        code: MissionCodePath,
+        body: MissionDefinitionPatch,
+        request: Request,
+        caller: Annotated[Caller, requires(LIVEOPS)],
     ) -> MissionDefinitionResponse:
         command = catalogue.ReviseMission(
             code,

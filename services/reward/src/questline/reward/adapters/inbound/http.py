@@ -11,7 +11,7 @@ from questline.reward.adapters.inbound.schemas import RewardList, RewardResponse
 from questline.reward.application import queries
 from questline.reward.application.ports import ReadUnitOfWork
 from questline.reward.domain.errors import RewardNotFound
-from questline.service_kit.caller import CallerDep
+from questline.service_kit.caller import AUTH_RESPONSES, CallerDep
 from questline.service_kit.ids import CustomerIdQuery, IdPath
 from questline.service_kit.problems import Problem
 
@@ -21,7 +21,16 @@ Reads = Callable[[], ReadUnitOfWork]
 def router(reads: Reads) -> APIRouter:
     api = APIRouter(tags=["rewards"])
 
-    @api.get("/rewards/{reward_id}", response_model=RewardResponse, summary="One reward")
+    @api.get(
+        "/rewards/{reward_id}",
+        response_model=RewardResponse,
+        summary="One reward",
+        responses={
+            **AUTH_RESPONSES,
+            404: {"description": "No such reward (or not yours)"},
+            422: {"description": "Invalid id"},
+        },
+    )
     async def get_reward(reward_id: IdPath, caller: CallerDep) -> RewardResponse:
         try:
             reward = await queries.get_reward(reward_id, reads())
@@ -31,7 +40,12 @@ def router(reads: Reads) -> APIRouter:
             raise Problem(404, "Reward not found", f"No reward with id '{reward_id}'.")
         return RewardResponse.of(reward)
 
-    @api.get("/rewards", response_model=RewardList, summary="A customer's rewards")
+    @api.get(
+        "/rewards",
+        response_model=RewardList,
+        summary="A customer's rewards",
+        responses={**AUTH_RESPONSES, 422: {"description": "Invalid customer id or limit"}},
+    )
     async def list_rewards(
         customer_id: CustomerIdQuery,
         caller: CallerDep,

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from questline.service_kit.caller import CallerDep, current_caller
+from questline.service_kit.caller import (
+    AUTH_RESPONSES,
+    BEARER,
+    LIVEOPS,
+    Caller,
+    CallerDep,
+    caller_of,
+    requires,
+)
 from questline.service_kit.http import request_id
 from questline.service_kit.ids import CustomerIdPath, IdPath, OpaqueId
 from questline.service_kit.lean import body_schema, dump, json_response, read_body
@@ -86,6 +94,7 @@ def router(
         "/wallets/{customer_id}",
         response_model=WalletResponse,
         summary="A customer's wallet: every reward with its status and gift",
+        responses={**AUTH_RESPONSES, 422: {"description": "Invalid customer id"}},
     )
     async def get_wallet(customer_id: CustomerIdPath, caller: CallerDep) -> WalletResponse:
         if not caller.may_act_for(customer_id):
@@ -98,14 +107,15 @@ def router(
         "/wallets/{customer_id}/rewards/{reward_id}/exchange",
         summary="Exchange a reward for a gift (synchronous; 503 + Retry-After when "
         "the gift shop is down or its circuit is open: the reward stays)",
-        openapi_extra=body_schema(ExchangeRequest),
+        openapi_extra={**body_schema(ExchangeRequest), **BEARER},
         responses={
             200: {
                 "model": WalletRewardResponse,
                 "description": "The EXCHANGED entry (a retry: the same exchange, no second gift)",
             },
             400: {"description": "The body is not valid JSON"},
-            403: {"description": "Not your reward"},
+            401: AUTH_RESPONSES[401],
+            403: {"description": "Not your reward: only its owner (a player token) exchanges"},
             404: {"description": "Unknown reward (not in this wallet) or unknown gift"},
             409: {"description": "Already exchanged for another gift, or out of stock"},
             413: {"description": "The body is too large"},
@@ -119,10 +129,10 @@ def router(
     async def exchange(
         customer_id: CustomerIdPath, reward_id: IdPath, request: Request
     ) -> Response:
-        body = await read_body(request, ExchangeRequest)
-        caller = await current_caller(request)
-        if not caller.may_act_for(customer_id):
+        caller = await caller_of(request)
+        if caller.customer_id != customer_id:
             raise Problem(403, "Forbidden", "You may only exchange your own rewards.")
+        body = await read_body(request, ExchangeRequest)
         command = ExchangeReward(customer_id, reward_id, body.gift_id)
         cause = request_id(request)
 
@@ -140,9 +150,12 @@ def router(
     @api.get(
         "/admin/circuit-breakers",
         tags=["platform"],
-        summary="State of the circuit breaker on the call to gift",
+        summary="State of the circuit breaker on the call to gift (operators)",
+        responses=AUTH_RESPONSES,
     )
-    async def circuit_breakers() -> list[dict[str, Any]]:
+    async def circuit_breakers(
+        caller: Annotated[Caller, requires(LIVEOPS)],
+    ) -> list[dict[str, Any]]:
         return [await breaker_state()]
 
     return api

@@ -21,6 +21,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
+from questline.service_kit.client_token import ClientToken, TokenUnavailable
 from questline.service_kit.logs import get_logger
 from questline.wallet.application.ports import GiftExchange
 from questline.wallet.domain.errors import GiftNotFound, GiftShopUnavailable, OutOfStock
@@ -59,7 +60,9 @@ class HttpGiftCatalogue:
         breaker_threshold: int,
         breaker_cooldown_s: float,
         retry_after_s: int,
+        token: ClientToken | None = None,
     ) -> None:
+        self._token = token
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=connect_timeout_s, sock_connect=connect_timeout_s,
@@ -103,7 +106,7 @@ class HttpGiftCatalogue:
         except TimeoutError as error:  # aiohttp's timeouts derive from it
             CALLS.labels("timeout").inc()
             raise GiftShopUnavailable("timeout", self._retry_after) from error
-        except (aiohttp.ClientError, _GiftFailed) as error:
+        except (aiohttp.ClientError, _GiftFailed, TokenUnavailable) as error:
             CALLS.labels("error").inc()
             raise GiftShopUnavailable(type(error).__name__, self._retry_after) from error
         finally:
@@ -113,11 +116,12 @@ class HttpGiftCatalogue:
         self._in_flight += 1
         IN_FLIGHT.inc()
         body = orjson.dumps({"rewardId": reward_id, "customerId": customer_id, "giftId": gift_id})
+        headers = {"Content-Type": "application/json"}
         try:
+            if self._token is not None:
+                headers["Authorization"] = await self._token.authorization()
             async with self._client().post(
-                self._base_url + "/exchanges",
-                data=body,
-                headers={"Content-Type": "application/json"},
+                self._base_url + "/exchanges", data=body, headers=headers
             ) as response:
                 status, content = response.status, await response.read()
         finally:
@@ -126,6 +130,8 @@ class HttpGiftCatalogue:
         if status in (200, 201):
             CALLS.labels("exchanged").inc()
             return _exchange(_json(content))
+        if status == 401 and self._token is not None:
+            self._token.refused()  # expired or its key rotated out: fetch anew next time
         problem_type = _problem_type(content)
         if status == 404 and problem_type == GIFT_NOT_FOUND:
             CALLS.labels("gift_not_found").inc()

@@ -1,0 +1,130 @@
+"""Gateway settings: QUESTLINE_GATEWAY_* variables. Every number in the Envoy config
+comes from here."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+UPSTREAMS = ("mission", "reward", "wallet", "gift", "mypage", "auth")
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QUESTLINE_GATEWAY_", extra="ignore", frozen=True)
+
+    # Where clients connect. The admin interface is always on 127.0.0.1 only.
+    listen_host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    admin_port: int = Field(default=9901, ge=1, le=65535)
+
+    # The services behind the gateway (HTTP/1.1, keep-alive).
+    upstream_host: str = "127.0.0.1"
+    mission_port: int = Field(default=8081, ge=1, le=65535)
+    reward_port: int = Field(default=8082, ge=1, le=65535)
+    wallet_port: int = Field(default=8083, ge=1, le=65535)
+    gift_port: int = Field(default=8084, ge=1, le=65535)
+    mypage_port: int = Field(default=8085, ge=1, le=65535)
+    auth_port: int = Field(default=8086, ge=1, le=65535)
+    # host:port of the web app; empty: there is none yet and `/` answers 404.
+    web_upstream: str = ""
+
+    # Tokens: what a valid one says, and where the keys that sign them are published.
+    jwt_issuer: str = "http://127.0.0.1:8080"
+    jwt_audience: str = "questline"
+    jwks_url: str = "http://127.0.0.1:8086/.well-known/jwks.json"
+    # Keys are refetched this often; auth publishes a new key well before it signs
+    # with it (QUESTLINE_AUTH_KEY_PUBLISH_DELAY_S, 120 s), so this must stay below that.
+    jwks_cache_s: int = Field(default=60, ge=1)
+    # A failed fetch (auth not up yet) is retried this soon instead of after a whole
+    # cache period: the gateway may start before auth.
+    jwks_retry_s: float = Field(default=1.0, ge=0.1)
+    jwt_clock_skew_s: int = Field(default=30, ge=0, le=300)
+    # Verified tokens remembered per worker: a repeated token skips the signature check.
+    jwt_cache_size: int = Field(default=4096, ge=0)
+
+    # Rate limits: token buckets, refilled at `rate` per second up to `burst`, kept per
+    # route and per client (the token's subject, or the client address when there is
+    # no token). Load tests from one client must raise these.
+    client_rate_per_s: int = Field(default=200, ge=1)
+    client_burst: int = Field(default=400, ge=1)
+    # POST /missions: a game backend is one client speaking for all its players.
+    report_rate_per_s: int = Field(default=5_000, ge=1)
+    report_burst: int = Field(default=10_000, ge=1)
+    # The exchange: a player has no reason to exchange ten rewards a second.
+    exchange_rate_per_s: int = Field(default=10, ge=1)
+    exchange_burst: int = Field(default=20, ge=1)
+    # Sign-in and token endpoints, per client address: slows password guessing.
+    sign_in_rate_per_s: int = Field(default=5, ge=1)
+    sign_in_burst: int = Field(default=20, ge=1)
+    # Every client together, per route: the ceiling that protects a service.
+    route_rate_per_s: int = Field(default=10_000, ge=1)
+    route_burst: int = Field(default=20_000, ge=1)
+    # Clients with a live bucket per route (least recently seen ones are forgotten).
+    tracked_clients: int = Field(default=10_000, ge=1)
+
+    # Upstream calls. No retries anywhere: a POST must never be sent twice.
+    route_timeout_s: float = Field(default=10.0, gt=0)
+    # The exchange waits on wallet, which waits on gift (and its circuit breaker).
+    exchange_timeout_s: float = Field(default=15.0, gt=0)
+    connect_timeout_s: float = Field(default=1.0, gt=0)
+    # Below uvicorn's 5 s keep-alive: Envoy drops an idle connection before the service
+    # does, so a request is never written to a connection the service is closing.
+    upstream_idle_timeout_s: float = Field(default=4.0, gt=0)
+    # Circuit breakers per service, sized for ~5,000 req/s (HTTP/1.1: one request per
+    # connection at a time, so connections ~ requests in flight).
+    upstream_max_connections: int = Field(default=4096, ge=1)
+    upstream_max_pending: int = Field(default=4096, ge=1)
+    upstream_max_requests: int = Field(default=8192, ge=1)
+
+    # Client side.
+    max_request_header_kib: int = Field(default=16, ge=1, le=8192)
+    max_downstream_connections: int = Field(default=50_000, ge=1)
+    # Worker threads.
+    concurrency: int = Field(default=2, ge=1)
+    # One JSON line per request to this file; empty: no access log (the default: it
+    # costs throughput). The Authorization header is never logged.
+    access_log: str = ""
+
+    @field_validator("web_upstream")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value:
+            host, sep, port = value.rpartition(":")
+            if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+                raise ValueError(f"expected host:port, got {value!r}")
+        return value
+
+    @field_validator("jwks_url")
+    @classmethod
+    def _plain_http(cls, value: str) -> str:
+        # The key server is a local service; TLS to it would need a CA bundle here.
+        parts = urlsplit(value)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"jwks_url must be an http:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _bursts_hold_a_second(self) -> GatewaySettings:
+        for name in ("client", "report", "exchange", "sign_in", "route"):
+            rate, burst = getattr(self, f"{name}_rate_per_s"), getattr(self, f"{name}_burst")
+            if burst < rate:
+                raise ValueError(f"{name}_burst ({burst}) must be at least {name}_rate_per_s")
+        return self
+
+    def upstream(self, name: str) -> tuple[str, int]:
+        """(host, port) of a service by name (mission, reward, …, auth)."""
+        if name not in UPSTREAMS:
+            raise KeyError(name)
+        return self.upstream_host, int(getattr(self, f"{name}_port"))
+
+    def jwks_address(self) -> tuple[str, int]:
+        parts = urlsplit(self.jwks_url)
+        return parts.hostname or "", parts.port or 80
+
+    def web_address(self) -> tuple[str, int] | None:
+        if not self.web_upstream:
+            return None
+        host, _, port = self.web_upstream.rpartition(":")
+        return host.strip("[]"), int(port)

@@ -1,0 +1,3 @@
+from questline.service_kit.migrations import run_env
+
+run_env()
