@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m bench",
         description="Benchmark Questline on this machine: idle CPU, settle throughput, CPU "
         "per achievement and settle latency, My Page reads (and a bare baseline), exchanges, "
-        "the open circuit, memory, and pgbench / Kafka baselines; a summary table at the end. "
+        "the open circuit, memory, and pgbench / Kafka baselines; settles and reads also "
+        "through the gateway, against direct in the same run; summary tables at the end. "
         "Starts the whole system in .data/bench (default ports) unless told to use a "
         "running one. Tables go to stdout, every figure to bench/results/<UTC time>.json.",
     )
@@ -53,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
         where.add_argument(
             f"--url-{name}", metavar="URL", help=f"{name} base URL (default 127.0.0.1:{port})"
         )
+    where.add_argument(
+        "--url-gateway", metavar="URL", help="gateway base URL (default 127.0.0.1:8080)"
+    )
     where.add_argument("--kafka", metavar="HOST:PORT", help="Kafka bootstrap of a running system")
     where.add_argument(
         "--data-dir", type=Path, help="data dir of a running system (its DB secrets, pids)"
@@ -95,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     names = select(args.scenarios.split(",") if args.scenarios else None)
     options = Options(quick=args.quick, rate=args.rate, rates=args.rates, step_s=args.step_seconds)
     urls = {n: getattr(args, f"url_{n}") for n in SERVICES if getattr(args, f"url_{n}")}
-    if args.use_running or urls or args.kafka:
-        target = Target.running(urls, args.kafka, args.data_dir)
+    if args.use_running or urls or args.url_gateway or args.kafka:
+        target = Target.running(urls, args.kafka, args.data_dir, args.url_gateway)
         document, _ = run(target, names, options, args.json)
     else:
         print(f"[bench] starting Kafka, PostgreSQL and the services in {DATA_DIR} ...", flush=True)

@@ -12,6 +12,7 @@ found in the postmaster's cutime + cstime.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,3 +131,26 @@ def per_process_rows(
             }
         )
     return rows
+
+
+class Meter:
+    """One group's CPU from now until `read` (e.g. Envoy's over a load): ms, µs per
+    request served meanwhile and % of one core; None figures when its root is not known
+    or exited."""
+
+    def __init__(self, name: str, root: int | None) -> None:
+        self._name = name
+        self._roots = {name: root} if root is not None else {}
+        self._before = take(self._roots)
+        self._began = time.monotonic()
+
+    def read(self, requests: int | None) -> dict[str, float | None]:
+        seconds = time.monotonic() - self._began
+        ms = ms_between(self._before, take(self._roots)).get(self._name)
+        if ms is None:
+            return {"cpu_ms": None, "us_per_request": None, "pct_of_core": None}
+        return {
+            "cpu_ms": ms,
+            "us_per_request": round(ms * 1000 / requests, 1) if requests else None,
+            "pct_of_core": round(100 * ms / 1000 / seconds, 1) if seconds > 0 else None,
+        }

@@ -114,6 +114,7 @@ class LoadResult:
     histogram: bytes = b""  # encoded HdrHistogram of every answer's latency (us)
     cpu_s: float = 0.0
     tracked: list[Tracked] = field(default_factory=list)
+    warmup_completed: int = 0  # answers in the warm-up (not in any figure above)
 
     @property
     def errors(self) -> int:
@@ -306,12 +307,14 @@ async def run_load_async(spec: LoadSpec) -> LoadResult:
         raise ValueError("give a rate (open loop) or a concurrency (closed loop)")
     pool = Pool(spec.base_url, spec.max_connections)
     try:
+        warmed = 0
         if spec.warmup_s > 0:
             warm = replace(spec, duration_s=spec.warmup_s, count=None, track_every=0)
-            await _phase(warm, pool, warm.total(), False)
+            warmed = (await _phase(warm, pool, warm.total(), False)).completed
         before = _cpu()
         result = await _phase(spec, pool, spec.total(), True)
         result.cpu_s = _cpu() - before
+        result.warmup_completed = warmed
     finally:
         pool.close()
     return result

@@ -19,6 +19,9 @@ class Profile:
     settle_warmup_rate: float
     settle_warmup_s: float
     customers: int  # achievements spread over this many customers
+    # through the gateway: steps at these shares of the direct peak, highest first,
+    # until one is sustained
+    gateway_shares: tuple[float, ...]
     drain_grace_s: float  # a sustained step drains within this long after it ends
     drain_timeout_s: float  # wait at most this long for the backlog before going on
     # settle-latency
@@ -66,6 +69,7 @@ FULL = Profile(
     settle_warmup_rate=100,
     settle_warmup_s=3,
     customers=1000,
+    gateway_shares=(1.0, 0.9, 0.8, 0.7, 0.6, 0.5),
     drain_grace_s=5,
     drain_timeout_s=120,
     latency_rate=200,
@@ -103,6 +107,7 @@ QUICK = Profile(
     settle_warmup_rate=20,
     settle_warmup_s=1,
     customers=50,
+    gateway_shares=(1.0,),
     drain_grace_s=5,
     drain_timeout_s=30,
     latency_rate=20,

@@ -26,6 +26,7 @@ from bench.report import default_json_path, iso, utc_now, write_json
 from bench.scenarios import SCENARIOS
 from bench.scenarios.base import Context, Options, Skip
 from bench.summary import build as build_summary
+from bench.summary import build_gateway, gateway_table
 from bench.summary import table as summary_table
 from bench.target import REPO_ROOT, Target
 
@@ -73,6 +74,7 @@ async def run_async(
         "startup": target.startup,
         "scenarios": {},
         "summary": None,
+        "gateway_summary": None,
     }
     m = document["machine"]
     _say(
@@ -102,7 +104,9 @@ async def run_async(
         loader.close()
         await outbox.close()
     document["summary"] = build_summary(document["scenarios"])
+    document["gateway_summary"] = build_gateway(document["scenarios"])
     _say(out, summary_table(document["summary"], options.quick).render() + "\n")
+    _say(out, gateway_table(document["gateway_summary"], options.quick).render() + "\n")
     document["finished_at"] = iso(utc_now())
     path = write_json(json_path or default_json_path(RESULTS_DIR, started), document)
     _say(out, f"results: {path}")
@@ -131,6 +135,8 @@ async def _one(ctx: Context, name: str, out: Callable[[str], None]) -> dict[str,
     stack = ctx.target.stack
     if stack is not None:
         dead = [k for k, p in stack.processes.items() if p.wanted and not p.alive()]
+        if stack.gateway.pid is not None and not stack.gateway.is_running():
+            dead.append("gateway")
         if dead:
             entry["processes_died"] = dead
             _say(out, f"   WARNING: {', '.join(dead)} exited during {name}\n")

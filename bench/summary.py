@@ -1,7 +1,8 @@
 """The run's headline figures in one flat object (`summary` in the JSON), each printed
-next to its target at the end of the run. Built from the scenarios' results only, so it
-can be rebuilt from any results file. A figure is null only when the scenario it comes
-from did not run (or failed)."""
+next to its target at the end of the run, and the gateway's against direct in another
+(`gateway_summary`). Built from the scenarios' results only, so both can be rebuilt from
+any results file. A figure is null only when the scenario it comes from did not run (or
+failed)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,24 @@ TARGETS: dict[str, Target | None] = {
 }
 
 
+# gateway_summary: the same loads through the gateway and directly, in the same run.
+GATEWAY_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("settle_gateway_per_s", "settle: highest sustained rate through the gateway", "/s"),
+    ("settle_direct_per_s", "settle: peak sustained rate, direct", "/s"),
+    ("settle_ratio_gateway_to_direct", "settle through the gateway ÷ direct", "x"),
+    ("reads_gateway_per_s", "My Page reads at saturation through the gateway (2xx/s)", "/s"),
+    ("reads_direct_per_s", "My Page reads at saturation, direct (2xx/s)", "/s"),
+    ("reads_ratio_gateway_to_direct", "reads through the gateway ÷ direct", "x"),
+    ("reads_gateway_p99_ms_at_1000", "read p99 through the gateway at 1,000/s (full)", "ms"),
+    ("post_gateway_p99_ms", "POST /missions p99 through the gateway, settle-latency", "ms"),
+)
+GATEWAY_KEYS = tuple(key for key, _, _ in GATEWAY_FIGURES)
+# Issue "gateway": through the gateway at least 0.8 of direct.
+GATEWAY_TARGETS: dict[str, Target | None] = dict.fromkeys(GATEWAY_KEYS)
+GATEWAY_TARGETS["settle_ratio_gateway_to_direct"] = (">=", 0.8)
+GATEWAY_TARGETS["reads_ratio_gateway_to_direct"] = (">=", 0.8)
+
+
 def _get(scenarios: Mapping[str, Any], name: str, *path: str) -> Any:
     """results[path...] of a scenario that ran; None if it did not run or failed."""
     entry = scenarios.get(name)
@@ -65,11 +84,16 @@ def _get(scenarios: Mapping[str, Any], name: str, *path: str) -> Any:
     return value
 
 
-def build(scenarios: Mapping[str, Any]) -> dict[str, float | None]:
+def _settle_peak(scenarios: Mapping[str, Any]) -> float | None:
     # A settle run without a sustained step has a peak of 0, not "unknown".
     peak = _get(scenarios, "settle-throughput", "peak_sustained_rps")
     if peak is None and _get(scenarios, "settle-throughput") is not None:
         peak = 0.0
+    return peak  # type: ignore[no-any-return]
+
+
+def build(scenarios: Mapping[str, Any]) -> dict[str, float | None]:
+    peak = _settle_peak(scenarios)
     tps = _get(scenarios, "baselines", "pgbench", "tps")
     reads = _get(scenarios, "mypage-reads", "saturation", "achieved_rps")
     baseline = _get(scenarios, "mypage-reads", "baseline", "achieved_rps")
@@ -96,6 +120,29 @@ def build(scenarios: Mapping[str, Any]) -> dict[str, float | None]:
     return summary
 
 
+def build_gateway(scenarios: Mapping[str, Any]) -> dict[str, float | None]:
+    direct_peak = _settle_peak(scenarios)
+    gateway_peak = _get(scenarios, "settle-throughput", "gateway", "peak_sustained_rps")
+    reads = _get(scenarios, "mypage-reads", "gateway", "saturation", "ok_rps")
+    direct_reads = _get(scenarios, "mypage-reads", "saturation", "ok_rps")
+    summary: dict[str, float | None] = {
+        "settle_gateway_per_s": gateway_peak,
+        "settle_direct_per_s": direct_peak,
+        "settle_ratio_gateway_to_direct": ratio(gateway_peak, direct_peak),
+        "reads_gateway_per_s": reads,
+        "reads_direct_per_s": direct_reads,
+        "reads_ratio_gateway_to_direct": ratio(reads, direct_reads),
+        "reads_gateway_p99_ms_at_1000": _get(
+            scenarios, "mypage-reads", "gateway", "fixed_rate", "latency_ms", "p99"
+        ),
+        "post_gateway_p99_ms": _get(
+            scenarios, "settle-latency", "gateway", "post", "latency_ms", "p99"
+        ),
+    }
+    assert tuple(summary) == GATEWAY_KEYS
+    return summary
+
+
 def targets(summary: Mapping[str, float | None]) -> dict[str, Target | None]:
     out = dict(TARGETS)
     tps = summary.get("pgbench_tps")
@@ -119,17 +166,36 @@ def verdict(value: float | None, target: Target | None) -> str:
 
 
 def table(summary: Mapping[str, float | None], quick: bool = False) -> Table:
-    goals = targets(summary)
-    out = Table(
-        "summary" + (" (quick: tiny loads, not comparable with the targets)" if quick else ""),
-        ["figure", "value", "unit", "target", "", "what"],
-    )
-    for key, what, unit in FIGURES:
-        goal = goals[key]
-        goal_text = f"{'≥' if goal[0] == '>=' else '≤'} {goal[1]:g}" if goal else "—"
-        out.add(key, summary.get(key), unit, goal_text, verdict(summary.get(key), goal), what)
+    out = _judged("summary", FIGURES, summary, targets(summary), quick)
     out.notes.append(
         "settle_peak_per_s target = 0.8 x pgbench_tps of this run; targets: issue "
         "'Lean hot paths' and docs/performance.md (— = none set)"
     )
+    return out
+
+
+def gateway_table(summary: Mapping[str, float | None], quick: bool = False) -> Table:
+    out = _judged("gateway_summary", GATEWAY_FIGURES, summary, GATEWAY_TARGETS, quick)
+    out.notes.append(
+        "the same loads through the gateway (real tokens, jwt_authn, rate limits) and "
+        "directly, in this run; target: issue 'gateway' (through the gateway ≥ 0.8 x direct)"
+    )
+    return out
+
+
+def _judged(
+    title: str,
+    figures: tuple[tuple[str, str, str], ...],
+    summary: Mapping[str, float | None],
+    goals: Mapping[str, Target | None],
+    quick: bool,
+) -> Table:
+    out = Table(
+        title + (" (quick: tiny loads, not comparable with the targets)" if quick else ""),
+        ["figure", "value", "unit", "target", "", "what"],
+    )
+    for key, what, unit in figures:
+        goal = goals[key]
+        goal_text = f"{'≥' if goal[0] == '>=' else '≤'} {goal[1]:g}" if goal else "—"
+        out.add(key, summary.get(key), unit, goal_text, verdict(summary.get(key), goal), what)
     return out

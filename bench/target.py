@@ -1,5 +1,6 @@
 """The system under test: started here (its own data dir), given as a `Stack` object
-(e.g. the e2e fixture), or already running (`make run`) on known ports."""
+(e.g. the e2e fixture), or already running (`make run`) on known ports. The services
+are reached directly on their own ports and through the gateway (Envoy)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from bench.gateway import RAISED_LIMIT, limits, raised_limits
 from questline.devstack.ports import free_ports
 from questline.devstack.postgres import EmbeddedPostgres
 from questline.devstack.stack import SERVICES, Stack, StackConfig, token_minter
@@ -34,6 +36,8 @@ class Target:
     startup: dict[str, Any] | None = None  # seconds, when started here
     notes: list[str] = field(default_factory=list)
     issuer: str = "http://127.0.0.1:8080"  # what tokens name as their issuer
+    gateway_url: str = "http://127.0.0.1:8080"
+    gateway_limits: dict[str, int] | None = None  # None: not known (started elsewhere)
     _minter: Any = None
 
     def tokens(self) -> Minter:
@@ -58,6 +62,8 @@ class Target:
             data_dir=stack.data_dir,
             stack=stack,
             started_here=started_here,
+            gateway_url=stack.gateway_url,
+            gateway_limits=limits(stack.gateway.settings),
         )
 
     @classmethod
@@ -66,9 +72,12 @@ class Target:
         urls: dict[str, str] | None = None,
         kafka: str | None = None,
         data_dir: Path | None = None,
+        gateway: str | None = None,
     ) -> Target:
         """A system started elsewhere (`make run`): default ports unless given; the
-        database URLs come from the data dir's secrets (default `.data`)."""
+        database URLs come from the data dir's secrets (default `.data`). Tokens name
+        the issuer `make run` configures (its gateway's URL from QUESTLINE_GATEWAY_PORT),
+        whatever URL the gateway is reached at."""
         config = StackConfig.from_env(REPO_ROOT)
         if data_dir is not None:
             config.data_dir = data_dir
@@ -87,7 +96,12 @@ class Target:
             database_urls=database_urls,
             data_dir=probe.data_dir,
             issuer=probe.gateway_url,
-            notes=["system started elsewhere: processes found by port and pid files"],
+            gateway_url=gateway or probe.gateway_url,
+            notes=[
+                "system started elsewhere: processes found by port and pid files",
+                "gateway rate limits not known (429 answers in a gateway row mean they "
+                "throttled the load)",
+            ],
         )
 
     # -- processes ----------------------------------------------------------------
@@ -102,15 +116,13 @@ class Target:
             return {
                 key: proc.popen.pid for key, proc in self.stack.processes.items() if proc.alive()
             }
-        ports = {urlsplit(url).port or 80: name for name, url in self.urls.items()}
-        found: dict[str, int] = {}
-        with contextlib.suppress(psutil.AccessDenied):
-            for conn in psutil.net_connections(kind="tcp"):
-                if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.pid:
-                    name = ports.get(conn.laddr.port)
-                    if name is not None:
-                        found[f"{name}-0"] = conn.pid
-        return found
+        ports = {_port(url): f"{name}-0" for name, url in self.urls.items()}
+        return _listening(ports)
+
+    def gateway_pid(self) -> int | None:
+        if self.stack is not None:
+            return self.stack.gateway.pid if self.stack.gateway.is_running() else None
+        return _listening({_port(self.gateway_url): "gateway"}).get("gateway")
 
     def kafka_pid(self) -> int | None:
         if self.stack is not None:
@@ -131,13 +143,15 @@ class Target:
         return EmbeddedPostgres(self.pg_socket_dir).pid
 
     def roots(self) -> dict[str, int]:
-        """The root process of each group: service replicas, kafka, postgres (postmaster)."""
+        """The root process of each group: service replicas, the gateway (Envoy), kafka,
+        postgres (postmaster)."""
         roots = dict(self.service_pids())
-        kafka, postmaster = self.kafka_pid(), self.postgres_pid()
-        if kafka is not None:
-            roots["kafka"] = kafka
-        if postmaster is not None:
-            roots["postgres"] = postmaster
+        others = {
+            "gateway": self.gateway_pid(),
+            "kafka": self.kafka_pid(),
+            "postgres": self.postgres_pid(),
+        }
+        roots.update({name: pid for name, pid in others.items() if pid is not None})
         return roots
 
     def describe(self) -> dict[str, Any]:
@@ -145,6 +159,7 @@ class Target:
             "started_by_harness": self.started_here,
             "urls": self.urls,
             "kafka": self.kafka_bootstrap,
+            "gateway": {"url": self.gateway_url, "limits": self.gateway_limits},
             "data_dir": str(self.data_dir) if self.data_dir else None,
             "can_stop_services": self.stack is not None,
             "notes": self.notes,
@@ -161,7 +176,8 @@ def start_stack(data_dir: Path, *, free: bool = False, keep_data: bool = False) 
         config.kafka_port, config.controller_port = ports[0], ports[1]
         config.gateway_port, config.gateway_admin_port = ports[2], ports[3]
         config.http_ports = dict(zip(SERVICES, ports[4:], strict=True))
-    stack = Stack(config)
+    with raised_limits() as raised:  # the Stack builds its gateway's settings now
+        stack = Stack(config)
     began = time.monotonic()
     try:
         stack.start_infra()
@@ -179,4 +195,25 @@ def start_stack(data_dir: Path, *, free: bool = False, keep_data: bool = False) 
         "total_s": round(ready - began, 3),
         "fresh_data_dir": not keep_data,
     }
+    if raised:
+        target.notes.append(
+            f"gateway rate limits raised to {RAISED_LIMIT:,}/s (rate and burst: "
+            f"{', '.join(raised)}): the load generator is one game backend and one operator"
+        )
     return target
+
+
+def _port(url: str) -> int:
+    return urlsplit(url).port or 80
+
+
+def _listening(ports: dict[int, str]) -> dict[str, int]:
+    """Name -> pid of the process listening on each given local TCP port."""
+    found: dict[str, int] = {}
+    with contextlib.suppress(psutil.AccessDenied):
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.pid:
+                name = ports.get(conn.laddr.port)
+                if name is not None:
+                    found[name] = conn.pid
+    return found

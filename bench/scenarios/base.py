@@ -7,7 +7,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import orjson
@@ -18,6 +18,9 @@ from bench.load import LoadResult, LoadRunner, LoadSpec
 from bench.profile import Profile
 from bench.report import Table
 from bench.target import Target
+
+# How a load reaches a service: on the service's own port, or through the gateway.
+Via = Literal["direct", "gateway"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,9 @@ class Context:
     codes: list[str] = field(default_factory=list)
     idle_cpu_pct: float | None = None  # the whole stack at rest, % of one core
 
-    def url(self, service: str) -> str:
-        return self.target.urls[service]
+    def url(self, service: str, via: Via = "direct") -> str:
+        """Where a service's public routes are: its own port, or the gateway's."""
+        return self.target.gateway_url if via == "gateway" else self.target.urls[service]
 
 
 @dataclass
@@ -125,11 +129,13 @@ def mission_load(
     bodies: list[bytes],
     rate: float,
     duration_s: float | None = None,
+    *,
+    via: Via = "direct",
     **extra: Any,
 ) -> LoadSpec:
     return LoadSpec(
         name=name,
-        base_url=ctx.url("mission"),
+        base_url=ctx.url("mission", via),
         method="POST",
         paths=("/missions",),
         bodies=tuple(bodies),

@@ -1,6 +1,7 @@
 """mypage-reads: GET /mypage/{customerId} for customers that have a page, at a fixed
 rate (open loop) and at saturation (closed loop: wrk if installed, else N Python
-connections). There is no gateway yet: the reads go to mypage directly.
+connections), to mypage directly and then through the gateway (same token, same
+paths), for the ratio gateway ÷ direct and Envoy's CPU per read.
 
 The same saturation load then goes to a bare baseline started here for the purpose
 (`bench.baseline_reads`: FastAPI + asyncpg, one process, the same row of the same
@@ -19,15 +20,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from bench.cpu import Meter
+from bench.gateway import throttled
 from bench.lag import plain_dsn
-from bench.load import LoadSpec, check_loopback
+from bench.load import LoadResult, LoadSpec, check_loopback
 from bench.report import Table, ratio
-from bench.scenarios.base import Context, Outcome, latency_cells, seed_settled
+from bench.scenarios.base import Context, Outcome, Via, latency_cells, seed_settled
 from bench.target import REPO_ROOT
 from questline.devstack.ports import free_port, wait_port
 
 NAME = "mypage-reads"
-SUMMARY = "GET /mypage/{id} at a fixed rate and at saturation (mypage directly)"
+SUMMARY = "GET /mypage/{id} at a fixed rate and at saturation, direct and via gateway"
 WRK = Path("/usr/bin/wrk")
 HAVE_WRK = WRK.exists()
 
@@ -56,9 +59,14 @@ def parse_wrk(out: str) -> dict[str, Any]:
     requests = grab(r"(\d+) requests in")
     stats = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
     worst = _wrk_seconds(stats.group(3)) if stats else None
+    count = int(requests) if requests else None
+    achieved = float(rps) if rps else None
+    # Requests/sec counts every answer; a 429 or a 503 is not a read served.
+    served = achieved * (count - int(non_2xx or 0)) / count if achieved and count else None
     return {
-        "achieved_rps": float(rps) if rps else None,
-        "requests": int(requests) if requests else None,
+        "achieved_rps": achieved,
+        "ok_rps": round(served, 1) if served is not None else None,
+        "requests": count,
         "errors": (int(non_2xx or 0) + (sum(int(x) for x in socket.groups()) if socket else 0)),
         "latency_ms": {
             "p50": pct("50"),
@@ -152,13 +160,43 @@ async def _wait_answering(
             raise RuntimeError(f"the reads baseline answered {response.status} for {probe_path}")
 
 
+async def _metered(ctx: Context, spec: LoadSpec) -> tuple[LoadResult, dict[str, Any]]:
+    """The load (its warm-up on the same connections first) and Envoy's CPU over both,
+    per request answered."""
+    envoy = Meter("gateway", ctx.target.gateway_pid())
+    result = await ctx.load.run(spec)
+    return result, envoy.read(result.warmup_completed + result.completed)
+
+
+async def _fixed(ctx: Context, base: str, paths: tuple[str, ...], rate: float) -> dict[str, Any]:
+    p = ctx.profile
+    result, envoy = await _metered(
+        ctx,
+        LoadSpec(
+            name=f"{NAME}-fixed",
+            base_url=base,
+            method="GET",
+            paths=paths,
+            tokens=(ctx.target.tokens().operator("bench"),),
+            rate=rate,
+            duration_s=p.reads_s,
+            warmup_s=p.warmup_s,
+        ),
+    )
+    return {**result.summary(), "gateway_cpu": envoy}
+
+
 async def _saturate(ctx: Context, base: str, paths: tuple[str, ...], name: str) -> dict[str, Any]:
-    """Closed loop at `reads_connections`: wrk when installed, else the Python client."""
+    """Closed loop at `reads_connections`: wrk when installed, else the Python client.
+    `ok_rps`: answers 2xx per second (what the ratios use)."""
     p = ctx.profile
     token = ctx.target.tokens().operator("bench")
     if HAVE_WRK:
-        return await _wrk(base, list(paths), p.reads_connections, p.reads_s, token)
-    closed = await ctx.load.run(
+        envoy = Meter("gateway", ctx.target.gateway_pid())
+        figures = await _wrk(base, list(paths), p.reads_connections, p.reads_s, token)
+        return {**figures, "gateway_cpu": envoy.read(figures["requests"])}
+    closed, envoy_cpu = await _metered(
+        ctx,
         LoadSpec(
             name=name,
             base_url=base,
@@ -168,9 +206,23 @@ async def _saturate(ctx: Context, base: str, paths: tuple[str, ...], name: str) 
             concurrency=p.reads_connections,
             duration_s=p.reads_s,
             warmup_s=p.warmup_s,
-        )
+        ),
     )
-    return {**closed.summary(), "tool": "python closed loop (bench.http1)"}
+    summary = closed.summary()
+    return {
+        **summary,
+        "ok_rps": summary["achieved_rps"],
+        "tool": "python closed loop (bench.http1)",
+        "gateway_cpu": envoy_cpu,
+    }
+
+
+async def _reads(ctx: Context, paths: tuple[str, ...], rate: float, via: Via) -> dict[str, Any]:
+    """The fixed rate, then saturation, `via` mypage's port or the gateway."""
+    base = ctx.url("mypage", via)
+    fixed = await _fixed(ctx, base, paths, rate)
+    saturation = await _saturate(ctx, base, paths, f"{NAME}-saturation-{via}")
+    return {"url": base, "fixed_rate": fixed, "saturation": saturation}
 
 
 async def run(ctx: Context) -> Outcome:
@@ -181,22 +233,12 @@ async def run(ctx: Context) -> Outcome:
         ctx, "reads", p.reads_seed_customers, p.reads_per_customer, p.seed_rate
     )
     paths = tuple(f"/mypage/{c}" for c in people)
-    base = ctx.url("mypage")
     rate = ctx.options.rate or p.reads_rate
-    fixed = await ctx.load.run(
-        LoadSpec(
-            name=f"{NAME}-fixed",
-            base_url=base,
-            method="GET",
-            paths=paths,
-            tokens=(ctx.target.tokens().operator("bench"),),
-            rate=rate,
-            duration_s=p.reads_s,
-            warmup_s=p.warmup_s,
-        )
+    direct = await _reads(ctx, paths, rate, "direct")
+    gateway = await _reads(ctx, paths, rate, "gateway")
+    gateway["ratio_to_direct"] = ratio(
+        gateway["saturation"]["ok_rps"], direct["saturation"]["ok_rps"]
     )
-    fixed_s = fixed.summary()
-    saturation = await _saturate(ctx, base, paths, f"{NAME}-saturation")
     async with baseline_server(ctx, paths[0]) as baseline_url:
         # A short warm-up of the fresh process (mypage was warmed by the fixed load);
         # without wrk, `_saturate` warms up itself.
@@ -207,24 +249,9 @@ async def run(ctx: Context) -> Outcome:
             )  # fmt: skip
             await ctx.load.run(warm)
         baseline = await _saturate(ctx, baseline_url, paths, f"{NAME}-baseline")
+    saturation = direct["saturation"]
     to_baseline = ratio(saturation["achieved_rps"], baseline["achieved_rps"])
-    table = Table(
-        f"{NAME}: GET /mypage/{{customerId}} over {len(paths)} customers, "
-        f"{p.reads_per_customer} achievements each",
-        ["load", "offered/s", "achieved/s", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms",
-         "gen CPU %"],
-    )  # fmt: skip
-    table.add(
-        "fixed rate (open loop)", rate, fixed_s["achieved_rps"], fixed_s["errors"],
-        *latency_cells(fixed_s), fixed_s["generator_cpu_pct"],
-    )  # fmt: skip
-    for label, figures in (("mypage", saturation), ("bare baseline", baseline)):
-        table.add(
-            f"{label} saturation, {p.reads_connections} connections ({figures['tool']})", None,
-            figures["achieved_rps"], figures["errors"], *latency_cells(figures),
-            figures.get("generator_cpu_pct"),
-        )  # fmt: skip
-    table.notes.append(f"no gateway yet: reads hit mypage directly at {base} (not through :8080)")
+    table = _table(ctx, len(paths), rate, direct, gateway, baseline)
     table.notes.append(
         f"mypage ÷ bare baseline = {to_baseline}; the baseline is FastAPI + asyncpg on uvicorn, "
         "one process, the same SELECT of customer_pages, the stored document as is"
@@ -236,14 +263,15 @@ async def run(ctx: Context) -> Outcome:
         )
     return Outcome(
         results={
-            "via": "mypage directly (no gateway yet)",
-            "url": base,
+            "via": "mypage directly; `gateway`: the same loads through the gateway",
+            "url": direct["url"],
             "customers": len(paths),
             "achievements_per_page": p.reads_per_customer,
-            "fixed_rate": fixed_s,
+            "fixed_rate": direct["fixed_rate"],
             "saturation": saturation,
             "baseline": {**baseline, "app": "bench.baseline_reads (FastAPI + asyncpg, uvicorn)"},
             "ratio_to_baseline": to_baseline,
+            "gateway": gateway,
         },
         tables=[table],
         params={
@@ -253,3 +281,45 @@ async def run(ctx: Context) -> Outcome:
             "warmup_s": p.warmup_s,
         },
     )
+
+
+def _table(
+    ctx: Context,
+    customers: int,
+    rate: float,
+    direct: dict[str, Any],
+    gateway: dict[str, Any],
+    baseline: dict[str, Any],
+) -> Table:
+    p = ctx.profile
+    table = Table(
+        f"{NAME}: GET /mypage/{{customerId}} over {customers} customers, "
+        f"{p.reads_per_customer} achievements each",
+        ["via", "load", "offered/s", "ok/s", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms",
+         "gateway us/read", "gen CPU %"],
+    )  # fmt: skip
+    closed = f"saturation, {p.reads_connections} connections"
+    _row(table, "direct", "fixed rate (open loop)", rate, direct["fixed_rate"])
+    _row(table, "gateway", "fixed rate (open loop)", rate, gateway["fixed_rate"])
+    _row(table, "direct", closed, None, direct["saturation"])
+    _row(table, "gateway", closed, None, gateway["saturation"])
+    _row(table, "bare baseline", closed, None, baseline)
+    fixed_gw, fixed_direct = gateway["fixed_rate"], direct["fixed_rate"]
+    table.notes.append(
+        f"gateway ({gateway['url']}) ÷ direct at saturation = {gateway['ratio_to_direct']} "
+        f"(target ≥ 0.8); p99 at {rate:g}/s: {fixed_gw['latency_ms']['p99']} ms via gateway, "
+        f"{fixed_direct['latency_ms']['p99']} ms direct; Envoy at saturation: "
+        f"{gateway['saturation']['gateway_cpu']['pct_of_core']} % of a core"
+    )
+    refused = throttled(fixed_gw) + throttled(gateway["saturation"])
+    if refused:
+        table.notes.append(f"{refused} reads got 429: the gateway's rate limits throttled them")
+    return table
+
+
+def _row(table: Table, via: str, load: str, offered: float | None, figures: dict[str, Any]) -> None:
+    envoy = figures["gateway_cpu"]["us_per_request"] if via == "gateway" else None
+    served = figures.get("ok_rps", figures["achieved_rps"])
+    tool = f" ({figures['tool']})" if "tool" in figures else ""
+    table.add(via, load + tool, offered, served, figures["errors"], *latency_cells(figures),
+              envoy, figures.get("generator_cpu_pct"))  # fmt: skip

@@ -4,19 +4,27 @@ caught up and no outbox row is left unsent (the backlog is zero).
 
 A step is sustained when every POST got 201, the backlog did not grow through the step
 and it drained within a few seconds after the step. Stepping stops at the first step
-that is not sustained."""
+that is not sustained.
+
+Then the same through the gateway: steps at shares of the direct peak (1.0, 0.9, …),
+highest first, until one is sustained; its rate over the direct peak is the gateway's
+throughput ratio (to the shares' resolution: the direct peak itself is only known to
+the ladder's)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from bench.cpu import Meter
+from bench.gateway import throttled
 from bench.lag import BacklogPoint
 from bench.metrics import outbox_published
-from bench.report import Table
+from bench.report import Table, ratio
 from bench.scenarios.base import (
     Context,
     Outcome,
+    Via,
     customers,
     latency_cells,
     mission_codes,
@@ -26,7 +34,7 @@ from bench.scenarios.base import (
 )
 
 NAME = "settle-throughput"
-SUMMARY = "stepped POST /missions; settled/s per step, peak sustained rate, backlog series"
+SUMMARY = "stepped POST /missions; settled/s per step, peak sustained rate, backlog; via gateway"
 # The backlog may not grow through the second half of a step (the first half fills the
 # pipeline) faster than this many events/s per offered achievement/s (each achievement
 # is about 4 events and 9 deliveries; the limit is ~3 sigma of a steady backlog's noise).
@@ -49,18 +57,26 @@ def slope(points: list[BacklogPoint], since: float, until: float) -> float | Non
 
 
 async def _step(
-    ctx: Context, pool: list[str], codes: list[str], rate: float, step_s: float, start: int
+    ctx: Context,
+    pool: list[str],
+    codes: list[str],
+    rate: float,
+    step_s: float,
+    start: int,
+    via: Via = "direct",
 ) -> dict[str, Any]:
     p = ctx.profile
     bodies = spread_bodies(pool, codes, round(rate * step_s), start)
-    spec = mission_load(ctx, f"settle-{rate:g}", bodies, rate, step_s)
+    spec = mission_load(ctx, f"settle-{via}-{rate:g}", bodies, rate, step_s, via=via)
     before = await outbox_published(ctx.http, ctx.target.urls)
     began = time.monotonic()
     ctx.backlog.on_sample = ctx.under_load.sampler(ctx.target)
     ctx.backlog.start(origin=began)
+    envoy = Meter("gateway", ctx.target.gateway_pid())
     try:
         result = await ctx.load.run(spec)
         sent_until = time.monotonic()
+        envoy_cpu = envoy.read(result.completed)  # its work ends with the last answer
         drained = await ctx.backlog.wait_drained(p.drain_timeout_s, after=sent_until)
     finally:
         points = await ctx.backlog.stop()
@@ -80,6 +96,7 @@ async def _step(
     }
     sustained = all(criteria.values())
     return {
+        "via": via,
         "offered_rps": rate,
         "duration_s": step_s,
         "accepted": result.ok,
@@ -94,8 +111,77 @@ async def _step(
         "relay_msgs_per_s": round(relayed / (finished - began), 1),
         "sustained": sustained,
         "criteria": criteria,
+        "gateway_cpu": envoy_cpu,  # Envoy's CPU over the sends, per POST
         "series": [pt.as_json() for pt in points],
     }
+
+
+async def _warm_up(ctx: Context, codes: list[str], via: Via) -> dict[str, Any]:
+    p = ctx.profile
+    n = round(p.settle_warmup_rate * p.settle_warmup_s)
+    pool = customers(ctx, f"settle-warm-{via}", p.customers)
+    spec = mission_load(
+        ctx, f"settle-warmup-{via}", spread_bodies(pool, codes, n), p.settle_warmup_rate, via=via
+    )
+    warm = await ctx.load.run(spec)
+    return {"load": warm.summary(), "drain_s": await wait_drained(ctx, p.drain_timeout_s)}
+
+
+async def _through_gateway(
+    ctx: Context, codes: list[str], step_s: float, direct: dict[str, Any]
+) -> tuple[dict[str, Any], Table]:
+    """Steps through the gateway at shares of the direct peak, highest first, until one
+    is sustained (the same criteria as direct)."""
+    p, peak = ctx.profile, direct["offered_rps"]
+    warm = await _warm_up(ctx, codes, "gateway")
+    table = Table(
+        f"{NAME} through the gateway ({ctx.target.gateway_url}): POST /missions at shares "
+        f"of the direct peak ({peak:g}/s), {step_s:g} s each",
+        [
+            "via", "x direct peak", "offered/s", "201/s", "errors", "p50 ms", "p95 ms",
+            "p99 ms", "max ms", "backlog max", "drain s", "settled/s", "gateway us/POST",
+            "gateway % core", "gen CPU %", "sustained",
+        ],
+    )  # fmt: skip
+    _gateway_row(table, direct, 1.0)
+    steps: list[dict[str, Any]] = []
+    for share in p.gateway_shares:
+        rate = round(share * peak)
+        pool = customers(ctx, f"settlegw{rate:g}", p.customers)
+        step = await _step(ctx, pool, codes, rate, step_s, 0, via="gateway")
+        steps.append({**step, "share_of_direct_peak": share})
+        _gateway_row(table, step, share)
+        if step["sustained"]:
+            break
+    best = next((s["offered_rps"] for s in steps if s["sustained"]), 0.0)
+    to_direct = ratio(best, peak)
+    table.notes.append(
+        f"highest sustained through the gateway: {best:g}/s = {to_direct} x the direct peak "
+        f"(target ≥ 0.8); fresh customers per step, the direct steps' criteria"
+    )
+    if refused := sum(throttled(s["load"]) for s in steps):
+        table.notes.append(f"{refused} POSTs got 429: the gateway's rate limits throttled them")
+    results = {
+        "url": ctx.target.gateway_url,
+        "direct_peak_rps": peak,
+        "shares": list(p.gateway_shares),
+        "warmup": warm,
+        "steps": steps,
+        "peak_sustained_rps": best,
+        "ratio_to_direct": to_direct,
+    }
+    return results, table
+
+
+def _gateway_row(table: Table, step: dict[str, Any], share: float) -> None:
+    load, envoy = step["load"], step["gateway_cpu"]
+    gateway = step["via"] == "gateway"
+    table.add(
+        step["via"], share, step["offered_rps"], load["achieved_rps"], load["errors"],
+        *latency_cells(load), step["backlog_max"], step["drain_s"], step["settled_per_s"],
+        envoy["us_per_request"] if gateway else None, envoy["pct_of_core"] if gateway else None,
+        load["generator_cpu_pct"], step["sustained"],
+    )  # fmt: skip
 
 
 async def run(ctx: Context) -> Outcome:
@@ -103,14 +189,7 @@ async def run(ctx: Context) -> Outcome:
     rates = ctx.options.rates or p.settle_rates
     step_s = ctx.options.step_s or p.settle_step_s
     codes = await mission_codes(ctx)
-    warm_n = round(p.settle_warmup_rate * p.settle_warmup_s)
-    warm_pool = customers(ctx, "settle-warm", p.customers)
-    warm = await ctx.load.run(
-        mission_load(
-            ctx, "settle-warmup", spread_bodies(warm_pool, codes, warm_n), p.settle_warmup_rate
-        )
-    )
-    warm_drain = await wait_drained(ctx, p.drain_timeout_s)
+    warm = await _warm_up(ctx, codes, "direct")
     table = Table(
         f"{NAME}: POST /missions over {p.customers} fresh customers per step, {step_s:g} s each",
         [
@@ -153,15 +232,21 @@ async def run(ctx: Context) -> Outcome:
         "settled = consumer groups " + ", ".join(ctx.backlog.kafka.groups) + " at lag 0 and "
         "no unsent outbox row; latency is from the intended send time (open loop)"
     )
+    tables = [table]
+    gateway: dict[str, Any] = {"skipped": "no direct step was sustained: nothing to compare"}
+    if ctx.best_step is not None and ctx.best_step["sustained"]:
+        gateway, gateway_table = await _through_gateway(ctx, codes, step_s, ctx.best_step)
+        tables.append(gateway_table)
     return Outcome(
         results={
             "peak_sustained_rps": peak,
             # RSS/PSS of the stack sampled every 2 s through the steps (largest seen)
             "footprint_peak": ctx.under_load.as_json(),
             "steps": steps,
-            "warmup": {"load": warm.summary(), "drain_s": warm_drain},
+            "warmup": warm,
+            "gateway": gateway,
         },
-        tables=[table],
+        tables=tables,
         params={
             "rates": list(rates),
             "step_s": step_s,
@@ -169,6 +254,7 @@ async def run(ctx: Context) -> Outcome:
             "mission_codes": codes,
             "warmup_rate": p.settle_warmup_rate,
             "warmup_s": p.settle_warmup_s,
+            "gateway_shares_of_peak": list(p.gateway_shares),
             "drain_grace_s": p.drain_grace_s,
             "growth_limit": f"max({GROWTH_FLOOR:g}, {GROWTH_LIMIT:g} x rate) events/s "
             "over the step's second half",

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ if str(REPO_ROOT) not in sys.path:  # `bench` lives at the repo root, not in a p
 from bench.baselines import _consumer_figures, _producer_figures  # noqa: E402
 from bench.cpu import (  # noqa: E402
     CLK_TCK,
+    Meter,
     ProcTimes,
     ms_between,
     parse_stat,
@@ -30,16 +32,21 @@ from bench.cpu import (  # noqa: E402
     snapshot,
     tree,
 )
+from bench.gateway import RAISED_LIMIT, raised_limits  # noqa: E402
 from bench.http1 import encode  # noqa: E402
 from bench.load import LoadSpec, run_load_async  # noqa: E402
 from bench.metrics import counter_sum  # noqa: E402
+from bench.profile import FULL  # noqa: E402
 from bench.report import Table  # noqa: E402
+from bench.scenarios import settle_throughput  # noqa: E402
 from bench.scenarios.mypage_reads import parse_wrk, split_password  # noqa: E402
 from bench.scenarios.settle_throughput import slope  # noqa: E402
+from bench.summary import GATEWAY_KEYS, build_gateway, gateway_table  # noqa: E402
 from bench.summary import KEYS as SUMMARY_KEYS  # noqa: E402
 from bench.summary import build as build_summary  # noqa: E402
 from bench.summary import table as summary_table  # noqa: E402
 from questline.devstack.ports import free_port  # noqa: E402
+from questline.gateway import GatewaySettings  # noqa: E402
 
 
 @pytest.fixture
@@ -271,6 +278,34 @@ def test_cpu_rows_per_process_per_unit_and_of_a_core() -> None:
     assert per_process_rows({"a": 10.0}, seconds=1.0)[0]["ms_per_unit"] is None
 
 
+def test_a_meter_reads_one_groups_cpu_per_unit_or_nothing_without_its_process() -> None:
+    import os
+
+    mine = Meter("harness", os.getpid())
+    sum(i * i for i in range(200_000))  # some CPU of its own
+    figures = mine.read(requests=1000)
+    assert figures["cpu_ms"] is not None and figures["cpu_ms"] >= 0
+    assert figures["us_per_request"] == round(figures["cpu_ms"], 1)  # ms x 1000 / 1000 requests
+    assert Meter("gateway", None).read(10) == {
+        "cpu_ms": None, "us_per_request": None, "pct_of_core": None,
+    }  # fmt: skip
+
+
+# ------------------------------------------------------------ the gateway's limits
+
+
+def test_limits_are_raised_while_the_stack_is_built_and_a_set_one_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QUESTLINE_GATEWAY_CLIENT_BURST", "900")  # the caller's: kept, with its rate
+    with raised_limits() as raised:
+        settings = GatewaySettings()
+    assert settings.report_rate_per_s == settings.route_burst == RAISED_LIMIT
+    assert (settings.client_rate_per_s, settings.client_burst) == (200, 900)
+    assert raised == ["report", "route"]
+    assert GatewaySettings().route_rate_per_s == 10_000  # the environment is restored
+
+
 # ------------------------------------------------------------ the summary
 
 
@@ -334,6 +369,67 @@ def test_summary_is_null_only_where_the_scenario_did_not_run() -> None:
     assert "not measured" in summary_table(summary).render()
 
 
+def test_gateway_summary_sets_each_path_against_direct() -> None:
+    scenarios = {
+        "settle-throughput": _ok(
+            {"peak_sustained_rps": 1000, "gateway": {"peak_sustained_rps": 700}}
+        ),
+        "settle-latency": _ok({"post": _lat(20.0), "gateway": {"post": _lat(24.0)}}),
+        "mypage-reads": _ok(
+            {
+                "saturation": {"achieved_rps": 2001.0, "ok_rps": 2000.0},
+                "gateway": {"saturation": {"ok_rps": 1800.0}, "fixed_rate": _lat(3.0)},
+            }
+        ),
+    }
+    through = build_gateway(scenarios)
+    assert tuple(through) == GATEWAY_KEYS
+    assert through == {
+        "settle_gateway_per_s": 700, "settle_direct_per_s": 1000,
+        "settle_ratio_gateway_to_direct": 0.7, "reads_gateway_per_s": 1800.0,
+        "reads_direct_per_s": 2000.0, "reads_ratio_gateway_to_direct": 0.9,
+        "reads_gateway_p99_ms_at_1000": 3.0, "post_gateway_p99_ms": 24.0,
+    }  # fmt: skip
+    lines = gateway_table(through).render().splitlines()
+    settle = next(x for x in lines if x.startswith("settle_ratio_gateway_to_direct"))
+    reads = next(x for x in lines if x.startswith("reads_ratio_gateway_to_direct"))
+    assert "≥ 0.8" in settle and "NOT met" in settle and " met " in reads
+    # settle-throughput ran without a sustained step: nothing through the gateway either
+    nothing = build_gateway({"settle-throughput": _ok({"peak_sustained_rps": None})})
+    assert (
+        nothing["settle_direct_per_s"] == 0.0 and nothing["settle_ratio_gateway_to_direct"] is None
+    )
+    assert nothing["reads_gateway_per_s"] is None
+
+
+async def test_through_the_gateway_steps_down_from_the_direct_peak_until_sustained(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tried: list[float] = []
+
+    async def step(ctx: Any, pool: Any, codes: Any, rate: float, *rest: Any, via: str) -> Any:
+        tried.append(rate)
+        load = {"achieved_rps": rate, "errors": 0, **_lat(9.0), "generator_cpu_pct": 1.0}
+        return {"via": via, "offered_rps": rate, "sustained": rate <= 800, "load": load,
+                "backlog_max": 0, "drain_s": 0.5, "settled_per_s": rate,
+                "gateway_cpu": {"us_per_request": 50.0, "pct_of_core": 5.0}}  # fmt: skip
+
+    async def warm_up(*_: Any) -> dict[str, Any]:
+        return {}
+
+    monkeypatch.setattr(settle_throughput, "_step", step)
+    monkeypatch.setattr(settle_throughput, "_warm_up", warm_up)
+    ctx: Any = SimpleNamespace(
+        profile=FULL, run_id="t", target=SimpleNamespace(gateway_url="http://127.0.0.1:1")
+    )
+    direct = await step(ctx, [], [], 1000, via="direct")
+    tried.clear()
+    results, table = await settle_throughput._through_gateway(ctx, ["c"], 10, direct)
+    assert tried == [1000, 900, 800]  # highest share first, stopping at the first sustained
+    assert results["peak_sustained_rps"] == 800 and results["ratio_to_direct"] == 0.8
+    assert [row[0] for row in table.rows] == ["direct", "gateway", "gateway", "gateway"]
+
+
 def test_wrk_errors_and_a_dsn_without_its_password() -> None:
     out = parse_wrk(
         "    Latency    10.00ms    2.00ms   1.20s    90.00%\n"
@@ -343,6 +439,7 @@ def test_wrk_errors_and_a_dsn_without_its_password() -> None:
     )
     assert out["errors"] == 10 and out["latency_ms"]["p99"] == 1100.0
     assert out["latency_ms"]["max"] == 1200.0 and out["achieved_rps"] == 900.5
+    assert out["ok_rps"] == 896.5  # the 4 non-2xx answers are not reads served
     dsn, password = split_password("postgresql://mypage:s%40cret@/mypage?host=/tmp/pg")
     assert dsn == "postgresql://mypage@/mypage?host=/tmp/pg" and password == "s@cret"
     assert split_password("postgresql://u@h/db") == ("postgresql://u@h/db", None)

@@ -18,13 +18,17 @@ if str(REPO_ROOT) not in sys.path:  # `bench` lives at the repo root, not in a p
 
 from bench.runner import run_async  # noqa: E402
 from bench.scenarios.base import Options  # noqa: E402
+from bench.summary import GATEWAY_KEYS  # noqa: E402
 from bench.summary import KEYS as SUMMARY_KEYS  # noqa: E402
 from bench.target import Target  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-SCENARIOS = ["idle", "settle-throughput", "cpu-per-event", "mypage-reads", "footprint", "baselines"]
-NOT_RUN = {"settle_p99_ms", "post_p99_ms", "exchanges_per_s", "fallback_p99_ms"}
+SCENARIOS = [
+    "idle", "settle-throughput", "cpu-per-event", "settle-latency", "mypage-reads", "footprint",
+    "baselines",
+]  # fmt: skip
+NOT_RUN = {"exchanges_per_s", "fallback_p99_ms"}
 LATENCY_KEYS = {"p50", "p95", "p99", "max", "mean"}
 LOAD_KEYS = {"offered_rps", "sent_rps", "achieved_rps", "errors", "latency_ms"}
 
@@ -52,7 +56,7 @@ async def test_quick_bench_prints_tables_and_writes_json(
 
     idle = saved["scenarios"]["idle"]["results"]
     assert idle["warmup"]["settled_after_s"] is not None and idle["idle_cpu_pct_of_core"] >= 0
-    assert {"kafka", "postgres", "mission-0"} <= set(idle["cpu_ms"])
+    assert {"kafka", "postgres", "gateway", "mission-0"} <= set(idle["cpu_ms"])
 
     cpu = saved["scenarios"]["cpu-per-event"]["results"]
     assert cpu["settled"] == cpu["achievements"] and cpu["all_settled"]
@@ -65,14 +69,26 @@ async def test_quick_bench_prints_tables_and_writes_json(
     assert set(step["load"]) >= LOAD_KEYS and set(step["load"]["latency_ms"]) >= LATENCY_KEYS
     assert set(step) >= {"settled_per_s", "relay_msgs_per_s", "drain_s", "sustained", "criteria"}
     assert step["series"] and set(step["series"][0]) >= {"t", "total", "lag", "outbox"}
+    if step["sustained"]:  # else there is no direct peak to step down from
+        via_gateway = settle["gateway"]
+        assert via_gateway["steps"] and via_gateway["steps"][0]["via"] == "gateway"
+        assert set(via_gateway["steps"][0]["gateway_cpu"]) >= {"cpu_ms", "us_per_request"}
+        assert "settle-throughput through the gateway" in out
+
+    latency = saved["scenarios"]["settle-latency"]["results"]
+    assert set(latency["gateway"]["post"]) >= LOAD_KEYS and latency["gateway"]["samples"]
+    assert set(latency["gateway"]["settle_ms_from_send"]) >= LATENCY_KEYS
 
     reads = saved["scenarios"]["mypage-reads"]["results"]
     assert set(reads["fixed_rate"]) >= LOAD_KEYS
     assert set(reads["saturation"]) >= {"achieved_rps", "latency_ms", "tool"}
     assert reads["baseline"]["achieved_rps"] and reads["ratio_to_baseline"]
+    gateway_reads = reads["gateway"]
+    assert set(gateway_reads["fixed_rate"]) >= LOAD_KEYS | {"gateway_cpu"}
+    assert gateway_reads["saturation"]["ok_rps"] is not None and gateway_reads["ratio_to_direct"]
 
     memory = saved["scenarios"]["footprint"]["results"]
-    assert set(memory["rest"]["rss_mib"]) >= {"mission-0", "kafka", "postgres"}
+    assert set(memory["rest"]["rss_mib"]) >= {"mission-0", "gateway", "kafka", "postgres"}
     assert memory["under_load"]["samples"] >= 1
 
     baselines = saved["scenarios"]["baselines"]["results"]
@@ -86,3 +102,12 @@ async def test_quick_bench_prints_tables_and_writes_json(
     assert tuple(summary) == SUMMARY_KEYS and "== summary" in out
     assert {k for k, v in summary.items() if v is None} == NOT_RUN
     assert all(isinstance(v, int | float) for k, v in summary.items() if k not in NOT_RUN)
+
+    through = saved["gateway_summary"]
+    assert tuple(through) == GATEWAY_KEYS and "== gateway_summary" in out
+    # Without a sustained direct step there is nothing to step down from: no settle ratio.
+    no_peak = {"settle_gateway_per_s", "settle_ratio_gateway_to_direct"}
+    unknown = {k for k, v in through.items() if v is None}
+    assert unknown <= (no_peak if not through["settle_direct_per_s"] else set()), through
+    assert saved["target"]["gateway"]["url"] == stack.gateway_url
+    assert set(saved["target"]["gateway"]["limits"]) >= {"client_rate_per_s", "route_burst"}

@@ -1,4 +1,6 @@
-"""End-to-end helpers: an HTTP client per service and the settle/invariant check."""
+"""End-to-end helpers: the system called through its gateway with real tokens, as its
+users call it, and the settle/invariant check. Platform endpoints (health, metrics) and
+process control stay on the services' own ports."""
 
 from __future__ import annotations
 
@@ -21,12 +23,19 @@ class Api:
 
     stack: Stack
     client: httpx.AsyncClient  # sends an operator's token unless told otherwise
+    game_token: str  # from the token endpoint, by client credentials
 
     def as_player(self, customer: str) -> dict[str, str]:
+        """A player's token, signed by the running auth service's key (the sign-in page
+        is exercised on its own in test_sign_in)."""
         return {"Authorization": f"Bearer {self.stack.tokens().player(customer)}"}
 
     def as_game_backend(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.stack.tokens().game_backend()}"}
+        return {"Authorization": f"Bearer {self.game_token}"}
+
+    def public(self, path: str) -> str:
+        """A public path, through the gateway."""
+        return self.stack.gateway_url + path
 
     @staticmethod
     def customers(n: int, prefix: str = "p") -> list[str]:
@@ -35,6 +44,7 @@ class Api:
         return [f"{prefix}-{run}-{i}" for i in range(n)]
 
     def url(self, service: str, path: str) -> str:
+        """A service's own port: platform endpoints, and tests of the service itself."""
         return self.stack.url(service) + path
 
     async def achieve(
@@ -43,7 +53,7 @@ class Api:
         headers = {"Idempotency-Key": key} if key else {}
         headers |= self.as_game_backend()
         return await self.client.post(
-            self.url("mission", "/missions"),
+            self.public("/missions"),
             json={"customerId": customer, "missionCode": code},
             headers=headers,
         )
@@ -62,7 +72,8 @@ class Api:
         return list(await asyncio.gather(*(one(c) for c in customers for _ in range(per_customer))))
 
     async def get(self, service: str, path: str) -> dict:
-        response = await self.client.get(self.url(service, path))
+        """GET a public path through the gateway (`service` says whose it is)."""
+        response = await self.client.get(self.public(path))
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -117,7 +128,7 @@ class Api:
 
     async def new_gift(self, stock: int, name: str = "Test gift") -> dict:
         response = await self.client.post(
-            self.url("gift", "/gifts"), json={"name": name, "stock": stock}
+            self.public("/gifts"), json={"name": name, "stock": stock}
         )
         assert response.status_code == 201, response.text
         return response.json()
@@ -125,7 +136,7 @@ class Api:
     async def exchange(
         self, customer: str, reward_id: str, gift_id: str, wallet_url: str | None = None
     ) -> httpx.Response:
-        base = wallet_url or self.stack.url("wallet")
+        base = wallet_url or self.stack.gateway_url
         return await self.client.post(
             f"{base}/wallets/{customer}/rewards/{reward_id}/exchange",
             json={"giftId": gift_id},
@@ -166,4 +177,16 @@ class Api:
 async def api(stack: Stack) -> AsyncIterator[Api]:
     operator = {"Authorization": f"Bearer {stack.tokens().operator()}"}
     async with httpx.AsyncClient(timeout=30, headers=operator) as client:
-        yield Api(stack, client)
+        yield Api(stack, client, await game_backend_token(stack))
+
+
+async def game_backend_token(stack: Stack) -> str:
+    """What a game backend does: client credentials at the token endpoint."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            stack.gateway_url + "/oauth/token",
+            data={"grant_type": "client_credentials", "scope": "missions:report"},
+            auth=("game-backend", stack.client_secret("game-backend")),
+        )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])

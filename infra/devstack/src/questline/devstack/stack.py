@@ -173,6 +173,10 @@ class Stack:
             env.setdefault(prefix + "GIFT_TOKEN_URL", self.url("auth") + "/oauth/token")
             env.setdefault(prefix + "GIFT_CLIENT_SECRET", passwords["client:wallet"])
         if name == "auth":  # the clients above, registered (idempotently) as auth starts
+            # The web app is served by the gateway: it is where sign-in comes back to.
+            env.setdefault(
+                prefix + "WEB_REDIRECT_URIS", json.dumps([self.gateway_url + "/callback"])
+            )
             env[prefix + "SEED_CLIENTS"] = json.dumps(
                 {c: {"secret": passwords[f"client:{c}"], "scope": s} for c, s in CLIENTS.items()}
             )

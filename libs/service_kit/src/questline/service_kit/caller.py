@@ -31,6 +31,9 @@ LIVEOPS = "liveops"
 MISSIONS_REPORT = "missions:report"
 GIFT_EXCHANGE = "gift:exchange"
 ALGORITHMS = ("RS256",)
+# After a failed first JWKS fetch, requests answer 503 at once for this long instead of
+# each fetching again in turn behind the lock (they would queue for the timeout each).
+FAILED_FETCH_PAUSE_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,8 @@ class TokenVerifier:
         self._fetched_at = time.monotonic() if jwks is not None else 0.0
         self._refetch_after = refetch_after_s
         self._kid_pause = unknown_kid_pause_s
+        self._failed_at: float | None = None
+        self._leeway = leeway_s
         self._verified: dict[str, Caller] = {}
         self._cache_size = cache_size
         self._lock = asyncio.Lock()
@@ -106,7 +111,9 @@ class TokenVerifier:
         now = time.time()
         known = self._verified.get(token)
         if known is not None:
-            if known.expires_at > now:
+            # The same leeway as the first check (joserfc's), or a token just past `exp`
+            # would be refused from the cache and accepted again once dropped from it.
+            if known.expires_at + self._leeway > now:
                 return known
             del self._verified[token]
             raise unauthorised("The token has expired.")
@@ -149,22 +156,34 @@ class TokenVerifier:
             age = time.monotonic() - self._fetched_at
             if self._keys is not None and age < (self._kid_pause if force else 1.0):
                 return self._keys  # another request fetched while we waited
+            if (
+                self._keys is None
+                and self._failed_at is not None
+                and time.monotonic() - self._failed_at < FAILED_FETCH_PAUSE_S
+            ):
+                raise _jwks_unavailable()  # another request just failed to fetch them
             try:
                 async with httpx.AsyncClient(timeout=3, transport=self._transport) as http:
                     response = await http.get(self.jwks_url)
                     response.raise_for_status()
                     self._keys = KeySet.import_key_set(response.json())
-            except (httpx.HTTPError, ValueError, JoseError) as error:
+            # KeyError, TypeError: a body that is JSON but no key set (`{}`, `[]`, `null`).
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, JoseError) as error:
                 log.warning("jwks_unavailable", url=self.jwks_url, error=str(error))
                 if self._keys is None:
-                    raise Problem(
-                        503,
-                        "Service temporarily unavailable",
-                        "Tokens cannot be checked right now. Please retry shortly.",
-                        headers={"Retry-After": "2"},
-                    ) from error
+                    self._failed_at = time.monotonic()
+                    raise _jwks_unavailable() from error
             self._fetched_at = time.monotonic()
             return self._keys
+
+
+def _jwks_unavailable() -> Problem:
+    return Problem(
+        503,
+        "Service temporarily unavailable",
+        "Tokens cannot be checked right now. Please retry shortly.",
+        headers={"Retry-After": "2"},
+    )
 
 
 async def caller_of(request: Request) -> Caller:
