@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 
-.PHONY: install install-test install-bench run test lint format unit integration e2e contracts clean help
+.PHONY: install install-test install-bench run test lint format unit integration e2e contracts clean help token
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
@@ -11,6 +11,7 @@ help:
 	@echo "make lint   ruff, mypy, import-linter and the contracts check"
 	@echo "make bench  benchmark the whole system (BENCH_ARGS=\"--quick\" for a smoke run)"
 	@echo "make clean  remove local data (.data)"
+	@echo "make token ARGS=\"--player alice\"  print an access token (also --operator, --game-backend)"
 
 install:
 	@bash infra/install.sh
@@ -30,6 +31,10 @@ lint:
 	@$(PY) -m mypy
 	@.venv/bin/lint-imports --no-cache --no-logo
 	@$(PY) -m questline.contracts check
+
+# An access token for the running system, and nothing else on stdout: TOKEN=$(make -s token …)
+token:
+	@$(PY) -m questline.auth token $(ARGS)
 
 format:
 	@$(PY) -m ruff format .

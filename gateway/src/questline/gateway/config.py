@@ -108,6 +108,8 @@ def render(settings: GatewaySettings) -> dict[str, Any]:
     return {
         "node": {"id": "questline-gateway", "cluster": "questline-gateway"},
         "admin": {"address": _address("127.0.0.1", settings.admin_port)},
+        # No stats sink: no flush timer either (stats stay readable on the admin port).
+        "stats_flush_on_admin": True,
         "static_resources": {
             "listeners": [_listener(settings)],
             "clusters": _clusters(settings),
