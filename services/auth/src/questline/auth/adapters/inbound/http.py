@@ -41,6 +41,7 @@ OAUTH_ERROR = {
     "description": "An OAuth 2 error (RFC 6749 `error`, `error_description`) as a problem",
     "content": {PROBLEM_JSON: {}},
 }
+TOO_LARGE = {"description": "The body is too large", "content": {PROBLEM_JSON: {}}}
 
 
 async def _read(request: Request) -> HttpRequest:
@@ -137,6 +138,7 @@ def router(server: Server, sign_in: SignIn) -> APIRouter:
             302: {"description": "Back to the client with a code"},
             400: OAUTH_ERROR,
             401: {"description": "Sign-in refused (the page again)"},
+            413: TOO_LARGE,
         },
     )
     async def authorize(request: Request) -> Response:
@@ -162,7 +164,7 @@ def router(server: Server, sign_in: SignIn) -> APIRouter:
     @api.post(
         "/oauth/token",
         summary="Token endpoint: client credentials, authorisation code (PKCE), refresh",
-        responses={400: OAUTH_ERROR, 401: OAUTH_ERROR},
+        responses={400: OAUTH_ERROR, 401: OAUTH_ERROR, 413: TOO_LARGE},
     )
     async def token(request: Request) -> Response:
         http = await _read(request)
@@ -174,7 +176,7 @@ def router(server: Server, sign_in: SignIn) -> APIRouter:
     @api.post(
         "/oauth/revoke",
         summary="Revocation (RFC 7009): a refresh token stops working",
-        responses={400: OAUTH_ERROR, 401: OAUTH_ERROR},
+        responses={400: OAUTH_ERROR, 401: OAUTH_ERROR, 413: TOO_LARGE},
     )
     async def revoke(request: Request) -> Response:
         http = await _read(request)
