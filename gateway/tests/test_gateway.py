@@ -69,7 +69,7 @@ async def test_every_public_route_reaches_its_service_with_method_and_path_uncha
         ("GET", "/health/ready"),
         ("GET", "/health/live"),
         ("GET", "/metrics"),
-        ("GET", "/"),
+        ("POST", "/"),
         ("GET", "/missionsXYZ"),
         ("DELETE", "/gifts/g-1"),
         ("GET", "/wallets/c-1/rewards/r-1/exchange"),
@@ -82,6 +82,17 @@ async def test_requests_outside_the_public_contract_get_a_404_problem_and_reach_
     headers = {**tokens.bearer(tokens.subject("operator"), EVERY_SCOPE), "x-request-id": rid}
     response = await client.request(method, path, headers=headers)
     assert_problem(response, 404)
+    assert services.with_request_id(rid) == []
+
+
+async def test_without_a_web_app_the_root_says_where_things_are_and_reaches_no_service(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    rid = request_id()
+    response = await client.get("/", headers={"x-request-id": rid})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "make -s token" in response.text and "openid-configuration" in response.text
     assert services.with_request_id(rid) == []
 
 

@@ -252,10 +252,46 @@ def _route_config(settings: GatewaySettings) -> dict[str, Any]:
     if web is not None:
         routes += [_not_routed(segment) for segment in API_SEGMENTS]
         routes.append(_web_route(settings))
+    else:
+        routes.append(_welcome(settings))
     return {
         "name": "public",
         "virtual_hosts": [{"name": "questline", "domains": ["*"], "routes": routes}],
     }
+
+
+WELCOME = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Questline</title></head><body style="font-family:system-ui,sans-serif;max-width:42rem;
+margin:3rem auto;line-height:1.5"><h1>Questline</h1>
+<p>This is the gateway: every API is here, behind a token. There is no web app yet.</p>
+<ul>
+<li>A token for scripts: <code>make -s token ARGS="--player alice"</code>
+(or <code>--operator</code>, <code>--game-backend</code>), then
+<code>curl -H "Authorization: Bearer $TOKEN" {base}/mypage/alice</code></li>
+<li>Sign-in (OAuth 2 / OpenID Connect, code with PKCE):
+<a href="/.well-known/openid-configuration">/.well-known/openid-configuration</a></li>
+<li>The catalogues, no token needed: <a href="/mission-definitions">/mission-definitions</a>,
+<a href="/gifts">/gifts</a></li>
+<li>Each service's API document: <code>http://127.0.0.1:8081/docs</code> to
+<code>:8086/docs</code> (on this machine only)</li>
+</ul></body></html>
+"""
+
+
+def _welcome(settings: GatewaySettings) -> dict[str, Any]:
+    # Until the web app exists, the address `make run` prints says where things are.
+    return {
+        "name": "welcome",
+        "match": {"path": "/", "headers": [{"name": ":method", "string_match": {"exact": "GET"}}]},
+        "direct_response": {
+            "status": 200,
+            "body": {"inline_string": WELCOME.replace("{base}", _public_base(settings))},
+        },
+    }
+
+
+def _public_base(settings: GatewaySettings) -> str:
+    return f"http://{settings.listen_host}:{settings.port}"
 
 
 def _not_routed(segment: str) -> dict[str, Any]:

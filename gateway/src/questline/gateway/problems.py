@@ -67,9 +67,18 @@ def local_reply_config(jwt_filter: str, jwt_failure: str) -> dict[str, Any]:
         "body_format_override": _body(401),
         "headers_to_add": [_header("www-authenticate", 'Bearer error="invalid_token"')],
     }
+    # A 200 from the gateway itself is the welcome page: its body as it is.
+    welcome = {
+        "filter": _status_is(200),
+        "body_format_override": {
+            "text_format": "%LOCAL_REPLY_BODY%",
+            "content_type": "text/html; charset=utf-8",
+        },
+    }
     return {
         "mappers": [
             forbidden_token,
+            welcome,
             *(_mapper(status) for status in REFUSALS),
         ],
         "body_format": _problem(
