@@ -43,6 +43,15 @@ def topics_of(handlers: EventHandlers) -> list[str]:
     return sorted({model.TOPIC for model in handlers})
 
 
+DLQ_ERROR_BYTES = 1000
+
+
+def utf8_prefix(text: str, limit: int) -> bytes:
+    """At most `limit` bytes of `text` as UTF-8, never cutting a character in two (a
+    header that is not valid UTF-8 would itself be poison to whoever reads the DLQ)."""
+    return text.encode()[:limit].decode("utf-8", "ignore").encode()
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     message: Message
@@ -302,7 +311,7 @@ class InboxConsumer:
             m = d.message
             headers = [
                 *(m.headers() or []),
-                ("dlq_error", d.reason.encode()[:1000]),
+                ("dlq_error", utf8_prefix(d.reason, DLQ_ERROR_BYTES)),
                 ("dlq_error_type", d.error_type.encode()),
                 ("dlq_source_topic", (m.topic() or "").encode()),
                 ("dlq_source_partition", str(m.partition()).encode()),
