@@ -50,7 +50,7 @@ class Target:
 
     def close(self) -> None:
         if self._minter is not None:
-            self._minter.parts.grants.store.close()
+            self._minter.close()
 
     # -- construction -------------------------------------------------------------
     @classmethod

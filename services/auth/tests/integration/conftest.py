@@ -62,7 +62,7 @@ async def auth(settings: AuthSettings) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def storage(settings: AuthSettings, auth: httpx.AsyncClient) -> Storage:
     parts = bootstrap.storage(settings)
-    parts.grants.store.open()
+    parts.store.open()
     return parts
 
 

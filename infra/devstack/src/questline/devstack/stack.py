@@ -104,6 +104,7 @@ class Stack:
         )
         self.database_urls: dict[str, str] = {}
         self._minter: Minter | None = None
+        self._secrets: dict[str, str] | None = None
         self.gateway = Gateway(
             self.gateway_settings(), self.data_dir / "gateway", self.logs / "gateway.log"
         )
@@ -123,7 +124,9 @@ class Stack:
 
     def _passwords(self) -> dict[str, str]:
         """One generated password per service database and one secret per registered
-        client (as `client:<id>`), kept with the data."""
+        client (as `client:<id>`), kept with the data; read (and completed) once."""
+        if self._secrets is not None:
+            return self._secrets
         path = self.data_dir / "secrets.json"
         known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
         for name in SERVICES:
@@ -132,6 +135,7 @@ class Stack:
             known.setdefault(f"client:{client}", secrets.token_urlsafe(32))
         path.write_text(json.dumps(known, indent=2))
         path.chmod(0o600)
+        self._secrets = known
         return known
 
     def gateway_settings(self) -> GatewaySettings:
@@ -168,6 +172,9 @@ class Stack:
         env = dict(os.environ)
         env.setdefault(prefix + "DATABASE_URL", self.database_urls[name])
         passwords = self._passwords()
+        # Tokens name the gateway as their issuer; every service fetches the keys from auth.
+        env.setdefault(prefix + "AUTH_ISSUER", self.gateway_url)
+        env.setdefault(prefix + "AUTH_JWKS_URL", self.url("auth") + "/.well-known/jwks.json")
         if name == "wallet":  # the one synchronous call: wallet finds gift by one setting
             env.setdefault(prefix + "GIFT_BASE_URL", self.url("gift"))
             env.setdefault(prefix + "GIFT_TOKEN_URL", self.url("auth") + "/oauth/token")
@@ -177,13 +184,10 @@ class Stack:
             env.setdefault(
                 prefix + "WEB_REDIRECT_URIS", json.dumps([self.gateway_url + "/callback"])
             )
+            env.setdefault(prefix + "ISSUER", self.gateway_url)
             env[prefix + "SEED_CLIENTS"] = json.dumps(
                 {c: {"secret": passwords[f"client:{c}"], "scope": s} for c, s in CLIENTS.items()}
             )
-        # Tokens name the gateway as their issuer; every service fetches the keys from auth.
-        env.setdefault(prefix + "AUTH_ISSUER", self.gateway_url)
-        env.setdefault(prefix + "ISSUER", self.gateway_url)
-        env.setdefault(prefix + "AUTH_JWKS_URL", self.url("auth") + "/.well-known/jwks.json")
         env.update(
             {
                 "QUESTLINE_DATA_DIR": str(self.data_dir),
@@ -348,7 +352,7 @@ class Stack:
                 proc.popen.kill()
                 proc.popen.wait(5)
         if self._minter is not None:
-            self._minter.parts.grants.store.close()
+            self._minter.close()
             self._minter = None
         self.gateway.stop()
         if self.kafka.is_running():
@@ -364,7 +368,7 @@ def token_minter(auth_database_url: str, issuer: str) -> Minter:
 
     settings = AuthSettings(database_url=auth_database_url, issuer=issuer)
     parts = bootstrap.storage(settings)
-    parts.grants.store.open()
+    parts.store.open()
     return Minter(settings, parts)
 
 

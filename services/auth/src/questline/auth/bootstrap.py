@@ -28,6 +28,7 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
 def storage(settings: AuthSettings) -> Storage:
     store = Store(settings.effective_database_url())
     return Storage(
+        store=store,
         accounts=SqlAccounts(store),
         clients=SqlClients(store),
         grants=SqlGrants(store),
@@ -38,7 +39,7 @@ def storage(settings: AuthSettings) -> Storage:
 
 def prepare(settings: AuthSettings, parts: Storage) -> None:
     """Open the pool, make the first signing key, register the web app's client."""
-    parts.grants.store.open()
+    parts.store.open()
     parts.keys.ensure(utc_now())
     register_client(
         settings.web_client_id,
@@ -79,7 +80,7 @@ async def build(base: ServiceSettings, roles: set[str]) -> Service:
         )
 
     async def database_ready() -> bool:
-        return await run_in_threadpool(parts.grants.store.ping)
+        return await run_in_threadpool(parts.store.ping)
 
     app = create_app(
         title="Questline auth service",
@@ -95,7 +96,7 @@ async def build(base: ServiceSettings, roles: set[str]) -> Service:
         await run_in_threadpool(prepare, settings, parts)
 
     async def close() -> None:
-        await run_in_threadpool(parts.grants.store.close)
+        await run_in_threadpool(parts.store.close)
 
     return Service(settings=settings, app=app, close=close)
 

@@ -61,7 +61,7 @@ def _password(args: argparse.Namespace) -> str:
 
 def run(argv: list[str], settings: AuthSettings, parts: Storage) -> int:
     args = parser().parse_args(argv)
-    parts.grants.store.open()
+    parts.store.open()
     try:
         parts.keys.ensure(utc_now())
         return _dispatch(args, settings, parts)
@@ -69,7 +69,7 @@ def run(argv: list[str], settings: AuthSettings, parts: Storage) -> int:
         print(f"refused: {error}", file=sys.stderr)
         return 2
     finally:
-        parts.grants.store.close()
+        parts.store.close()
 
 
 def _dispatch(args: argparse.Namespace, settings: AuthSettings, parts: Storage) -> int:

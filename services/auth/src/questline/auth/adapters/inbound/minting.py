@@ -20,6 +20,9 @@ class Minter:
         self.parts = parts
         self.server = Server(settings, parts)
 
+    def close(self) -> None:
+        self.parts.store.close()
+
     def player(self, customer_id: str) -> str:
         # Customers exist in the game before they have a password here.
         return self._person(Account(customer_id, Role.PLAYER, password_hash=""))

@@ -32,7 +32,7 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 
 from questline.auth.adapters.outbound.keys import ALGORITHM, SigningKeys
-from questline.auth.adapters.outbound.store import SqlGrants, digest
+from questline.auth.adapters.outbound.store import SqlGrants, Store, digest
 from questline.auth.application.ports import Accounts, Clients, PasswordHasher
 from questline.auth.domain import scopes
 from questline.auth.domain.accounts import Account
@@ -192,6 +192,7 @@ class StoredRefreshToken(TokenMixin):  # type: ignore[misc]
 # -- the server ------------------------------------------------------------------------
 @dataclass
 class Storage:
+    store: Store  # the pool the others share: opened and closed here
     accounts: Accounts
     clients: Clients
     grants: SqlGrants
@@ -234,7 +235,8 @@ class Server(AuthorizationServer):  # type: ignore[misc]
         return request if isinstance(request, OAuth2Request) else FormRequest(request)
 
     def create_json_request(self, request: Any) -> Any:
-        raise NotImplementedError
+        # Only for JSON endpoints (dynamic client registration), which we do not serve.
+        raise NotImplementedError("no JSON endpoint is registered")
 
     def handle_response(self, status: int, body: Any, headers: Any) -> tuple[int, Any, Any]:
         return status, body, headers
