@@ -43,3 +43,22 @@ def test_asyncpg_errors_of_the_request_itself_are_not_transient():
     assert not is_transient(DataError("invalid input for query argument $1"))
     assert not is_transient(asyncpg.NumericValueOutOfRangeError("integer out of range"))
     assert not is_transient(asyncpg.UniqueViolationError("duplicate key value"))
+
+
+# The auth service's driver: psycopg, and its pool.
+
+
+def test_psycopg_errors_of_a_lost_or_restarting_server_are_transient():
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    assert is_transient(psycopg.errors.AdminShutdown("terminating connection"))
+    assert is_transient(psycopg.OperationalError("connection failed: No such file"))
+    assert is_transient(PoolTimeout("couldn't get a connection after 30 sec"))
+
+
+def test_psycopg_errors_of_the_request_itself_are_not_transient():
+    import psycopg
+
+    assert not is_transient(psycopg.errors.UniqueViolation("duplicate key value"))
+    assert not is_transient(psycopg.errors.NumericValueOutOfRange("integer out of range"))

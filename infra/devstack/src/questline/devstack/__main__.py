@@ -61,12 +61,9 @@ def run() -> int:
             f"open {stack.gateway_url}  (every API, with a token: "
             'make token ARGS="--player alice").  Ctrl-C stops everything.'
         )
-        while not stopping:
-            for key in stack.supervise_once():
-                _say(f"{key} exited; restarted (see {stack.logs}/{key}.log)")
-            if not stack.kafka.is_running():
-                _say("Kafka exited; see the kafka log. Stopping.")
-                break
+        while not stopping:  # Kafka and PostgreSQL too are restarted if they die
+            for line in stack.supervise_once():
+                _say(line)
             time.sleep(0.5)
     except Exception as error:  # print the reason plainly; the traceback is noise here
         _say(f"failed: {error}")

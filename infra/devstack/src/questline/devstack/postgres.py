@@ -25,6 +25,8 @@ from urllib.parse import quote
 import psycopg
 from psycopg import errors, sql
 
+from questline.devstack.reaping import is_alive, reap_orphans
+
 _log = logging.getLogger(__name__)
 
 # sun_path is 108 bytes on Linux, including the terminating NUL.
@@ -80,12 +82,20 @@ class EmbeddedPostgres:
             first = (self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0]
         except (FileNotFoundError, PermissionError):
             return None
-        if not first.isdigit() or not Path(f"/proc/{first}").exists():
+        if not first.isdigit() or not is_alive(int(first)):
             return None
         return int(first)
 
     def is_running(self) -> bool:
-        return self._pg_ctl("status").returncode == 0
+        # Not `pg_ctl status`: it takes a zombie postmaster for a running one, and the
+        # supervisor asks twice a second (a fork and exec each time).
+        return self.pid is not None
+
+    def recover(self, timeout: float = 60) -> None:
+        """Start again after a crash: collect the dead server's processes (its lock
+        file names a zombie otherwise), then start; PostgreSQL replays its WAL."""
+        reap_orphans()
+        self.start(timeout)
 
     # -- lifecycle
 

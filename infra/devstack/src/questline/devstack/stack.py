@@ -10,8 +10,9 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,8 @@ from questline.contracts.topics import ALL_TOPICS
 from questline.devstack.kafka import KafkaBroker, create_topics, ensure_kafka_jars
 from questline.devstack.ports import port_in_use
 from questline.devstack.postgres import EmbeddedPostgres
+from questline.devstack.reaping import become_subreaper
+from questline.devstack.supervision import Watched
 from questline.gateway import Gateway, GatewaySettings
 
 if TYPE_CHECKING:
@@ -109,13 +112,27 @@ class Stack:
             self.gateway_settings(), self.data_dir / "gateway", self.logs / "gateway.log"
         )
         self.processes: dict[str, ServiceProcess] = {}
+        self._infra = {
+            "kafka": Watched(
+                "kafka", self.kafka.is_running, self.kafka.start, str(self.kafka.log_file)
+            ),
+            "postgres": Watched(
+                "postgres",
+                self.postgres.is_running,
+                self.postgres.recover,
+                str(self.postgres.log_file),
+            ),
+        }
 
     # -- infrastructure ---------------------------------------------------------------
     def start_infra(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         ensure_kafka_jars(self.config.repo_root, self.config.repo_root / ".cache" / "kafka")
+        become_subreaper()  # a crashed postmaster becomes ours to collect (see reaping)
         self.kafka.start()
+        self._infra["kafka"].started()
         self.postgres.start()
+        self._infra["postgres"].started()
         passwords = self._passwords()
         for name in SERVICES:
             self.database_urls[name] = self.postgres.ensure_database(name, name, passwords[name])
@@ -322,10 +339,12 @@ class Stack:
                     time.sleep(0.1)
 
     def supervise_once(self) -> list[str]:
-        """Restart wanted processes that died, each after its own growing pause (never
-        blocking the others); returns the ones restarted now."""
-        restarted = []
+        """Restart what died, each after its own growing pause (never blocking the
+        others); returns what it did, as lines for a person."""
+        said: list[str] = []
         now = time.monotonic()
+        for infra in self._infra.values():
+            said += infra.check(now)
         for key, proc in list(self.processes.items()):
             if not proc.wanted or proc.alive():
                 continue
@@ -333,14 +352,32 @@ class Stack:
                 proc.restarts += 1
                 proc.restart_at = now + min(5.0, 0.5 * proc.restarts)
             elif now >= proc.restart_at:
+                code = proc.popen.returncode
                 self.start(proc.name, roles=proc.roles, replica=proc.replica)
-                restarted.append(key)
+                said.append(f"{key} exited ({code}); restarted (see {proc.log_file})")
         if self.gateway.pid is not None and not self.gateway.is_running():
             self.gateway.start()
-            restarted.append("gateway")
-        return restarted
+            said.append("gateway exited; restarted")
+        return said
+
+    def stop_infra(self, name: str) -> None:
+        """Stop "kafka" or "postgres" on purpose: left down until `resume_infra`."""
+        self._infra[name].stopped()
+        (self.kafka.stop if name == "kafka" else self.postgres.stop)()
+
+    def resume_infra(self, name: str) -> None:
+        """Hand it back to the supervisor, which starts it as after a crash."""
+        self._infra[name].started()
+
+    def supervise(self, stopping: threading.Event, say: Callable[[str], None]) -> None:
+        """Supervise until `stopping` is set (make run's main loop; a thread in tests)."""
+        while not stopping.wait(0.5):
+            for line in self.supervise_once():
+                say(line)
 
     def stop_all(self) -> None:
+        for infra in self._infra.values():
+            infra.stopped()
         for proc in self.processes.values():
             proc.wanted = False
             if proc.alive():

@@ -5,7 +5,6 @@ database per test, and the whole system started as `make run` starts it."""
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -19,7 +18,9 @@ from questline.contracts.topics import ALL_TOPICS
 from questline.devstack.kafka import KafkaBroker, create_topics, ensure_kafka_jars
 from questline.devstack.ports import free_ports
 from questline.devstack.postgres import EmbeddedPostgres
-from questline.devstack.stack import SERVICES, Stack, StackConfig
+from questline.devstack.sandbox import sandbox
+from questline.devstack.stack import Stack
+from questline.devstack.toxiproxy import Toxiproxy
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "infra" / "kafka").is_dir())
 
@@ -67,29 +68,8 @@ def infra() -> Iterator[Infra]:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The whole system, started by the same code as `make run`, on free ports."""
-    root = _short_tmp("ql-e2e-")
-    ports = free_ports(4 + len(SERVICES))
-    config = StackConfig(
-        repo_root=REPO_ROOT,
-        data_dir=root,
-        kafka_port=ports[0],
-        controller_port=ports[1],
-        gateway_port=ports[2],
-        gateway_admin_port=ports[3],
-        http_ports=dict(zip(SERVICES, ports[4:], strict=True)),
-        # A killed consumer's partitions move on after this long (Kafka's minimum).
-        env={"QUESTLINE_*_CONSUMER_SESSION_TIMEOUT_MS": "6000"},
-    )
-    stack = Stack(config)
-    try:
-        stack.start_infra()
-        stack.start_all()
-        stack.wait_ready(timeout=120)
-        yield stack
-    finally:
-        stack.stop_all()
-        if not os.environ.get("QUESTLINE_KEEP_TEST_DATA"):
-            shutil.rmtree(root, ignore_errors=True)
+    with sandbox("ql-e2e-") as running:
+        yield running
 
 
 async def eventually(check, timeout: float = 30.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
@@ -113,58 +93,6 @@ async def eventually(check, timeout: float = 30.0, interval: float = 0.05):  # t
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s (last: {last!r})")
         await asyncio.sleep(interval)
-
-
-class Toxiproxy:
-    """A Toxiproxy server (built by infra/install.sh) and a thin client of its HTTP API."""
-
-    def __init__(self, binary: Path, port: int) -> None:
-        import subprocess
-
-        self.api = f"http://127.0.0.1:{port}"
-        self._proc = subprocess.Popen(
-            [str(binary), "-host", "127.0.0.1", "-port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        from questline.devstack.ports import wait_port
-
-        wait_port("127.0.0.1", port, 15, alive=lambda: self._proc.poll() is None)
-
-    def proxy(self, name: str, upstream: str) -> str:
-        """A proxy to `upstream` (host:port); returns the address it listens on."""
-        import httpx
-
-        listen = f"127.0.0.1:{free_ports(1)[0]}"
-        response = httpx.post(
-            f"{self.api}/proxies",
-            json={"name": name, "listen": listen, "upstream": upstream, "enabled": True},
-        )
-        response.raise_for_status()
-        return listen
-
-    def add_latency(self, proxy: str, ms: int, name: str = "latency") -> None:
-        import httpx
-
-        response = httpx.post(
-            f"{self.api}/proxies/{proxy}/toxics",
-            json={
-                "name": name,
-                "type": "latency",
-                "stream": "downstream",
-                "attributes": {"latency": ms},
-            },
-        )
-        response.raise_for_status()
-
-    def remove_toxic(self, proxy: str, name: str = "latency") -> None:
-        import httpx
-
-        httpx.delete(f"{self.api}/proxies/{proxy}/toxics/{name}").raise_for_status()
-
-    def stop(self) -> None:
-        self._proc.terminate()
-        self._proc.wait(10)
 
 
 @pytest.fixture(scope="session")

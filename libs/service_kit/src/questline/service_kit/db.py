@@ -104,7 +104,9 @@ _TRANSIENT_SQLSTATE_PREFIXES = ("40001", "40P01", "08", "53", "57")
 # asyncpg's client-side errors (e.g. "connection is closed"), which derive neither from
 # OSError nor carry a SQLSTATE. Its connection errors that do (ConnectionDoesNotExist,
 # CannotConnectNow, TooManyConnections, ...) are PostgresErrors, judged by SQLSTATE.
-_TRANSIENT_NAMES = {"InterfaceError", "InternalClientError"}
+# psycopg (the auth service's driver) names a lost server OperationalError, and its pool
+# a wait for a connection PoolTimeout.
+_TRANSIENT_NAMES = {"InterfaceError", "InternalClientError", "OperationalError", "PoolTimeout"}
 
 
 def is_transient(error: BaseException) -> bool:
@@ -132,6 +134,9 @@ def is_transient(error: BaseException) -> bool:
         return is_transient(orig) if orig is not None else False
     if exc is not None and isinstance(error, exc.TimeoutError):
         return True
+    code = getattr(error, "sqlstate", None)  # psycopg's errors carry one too
+    if isinstance(code, str):
+        return code.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
     if type(error).__name__ in _TRANSIENT_NAMES:
         return True
     cause = error.__cause__

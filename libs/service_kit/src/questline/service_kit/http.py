@@ -21,6 +21,7 @@ from questline.service_kit.problems import (
     ProblemResponse,
     install_problem_handlers,
     problem_response,
+    unexpected_problem,
 )
 
 log = get_logger(__name__)
@@ -70,10 +71,13 @@ class RequestContextMiddleware:
                 return
             receive = _replay(body)
 
+        started_answer = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started_answer = True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -84,6 +88,10 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if started_answer:  # half an answer sent: nothing sane to add
+                raise
+            await unexpected_problem(Request(scope), error)(scope, receive, send_with_id)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
             route = getattr(scope.get("route"), "path", "unmatched")

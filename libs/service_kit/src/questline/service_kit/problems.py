@@ -107,25 +107,27 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, exc.status_code, title, detail, headers=getattr(exc, "headers", None)
         )
 
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
-        # The last resort: log it whole, tell the caller little, and never leak internals.
-        from questline.service_kit.db import is_transient
 
-        code = getattr(exc, "sqlstate", None)
-        # A data exception (SQLSTATE 22) or a value the driver cannot encode: bad input.
-        if (isinstance(code, str) and code.startswith("22")) or type(exc).__name__ == "DataError":
-            return problem_response(
-                request, 422, "Invalid value", "A value in the request cannot be stored."
-            )
-        if is_transient(exc):
-            log.warning("request_failed_transient", path=request.url.path, error=str(exc))
-            return problem_response(
-                request,
-                503,
-                "Service temporarily unavailable",
-                "A dependency is not reachable right now. Please retry shortly.",
-                headers={"Retry-After": "2"},
-            )
-        log.exception("request_failed", path=request.url.path)
-        return problem_response(request, 500, "Internal error", "An unexpected error occurred.")
+def unexpected_problem(request: Request, exc: Exception) -> ProblemResponse:
+    """The last resort, called by the request middleware for what no handler took: log
+    it whole, tell the caller little, never leak internals. (Not an exception handler:
+    Starlette re-raises after those, so a 503 would be logged and counted as a 500.)"""
+    from questline.service_kit.db import is_transient
+
+    code = getattr(exc, "sqlstate", None)
+    # A data exception (SQLSTATE 22) or a value the driver cannot encode: bad input.
+    if (isinstance(code, str) and code.startswith("22")) or type(exc).__name__ == "DataError":
+        return problem_response(
+            request, 422, "Invalid value", "A value in the request cannot be stored."
+        )
+    if is_transient(exc):
+        log.warning("request_failed_transient", path=request.url.path, error=str(exc))
+        return problem_response(
+            request,
+            503,
+            "Service temporarily unavailable",
+            "A dependency is not reachable right now. Please retry shortly.",
+            headers={"Retry-After": "2"},
+        )
+    log.exception("request_failed", path=request.url.path)
+    return problem_response(request, 500, "Internal error", "An unexpected error occurred.")

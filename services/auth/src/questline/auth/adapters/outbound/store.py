@@ -31,6 +31,12 @@ class Store:
             min_size=1,
             max_size=size,
             open=False,
+            # A connection is checked as it is taken: after a database restart the
+            # pooled ones are dead, and a sign-in must not be the one to find out.
+            check=ConnectionPool.check_connection,
+            # While the database is down a request waits this long at most for a
+            # connection, then answers 503 (PoolTimeout), not after psycopg's 30 s.
+            timeout=5,
             kwargs={"autocommit": True, "row_factory": dict_row},
         )
 
@@ -42,7 +48,8 @@ class Store:
 
     def ping(self) -> bool:
         try:
-            self.one("SELECT 1 AS ok")
+            with self.pool.connection(timeout=2) as conn:
+                conn.execute("SELECT 1")
             return True
         except Exception:
             return False
