@@ -3,12 +3,13 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 
-.PHONY: install install-test install-bench run test lint format unit integration e2e contracts clean help token
+.PHONY: install install-test install-bench run test lint format unit integration e2e contracts clean help token audit
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
 	@echo "make test   install what is missing, lint, then unit, integration and e2e tests"
 	@echo "make lint   ruff, mypy, import-linter and the contracts check"
+	@echo "make audit  check invariants 1-6 across the running system, read-only (ARGS=\"--wait 60\")"
 	@echo "make bench  benchmark the whole system (BENCH_ARGS=\"--quick\" for a smoke run)"
 	@echo "make clean  remove local data (.data)"
 	@echo "make token ARGS=\"--player alice\"  print an access token (also --operator, --game-backend)"
@@ -35,6 +36,11 @@ lint:
 # An access token for the running system, and nothing else on stdout: TOKEN=$(make -s token …)
 token:
 	@$(PY) -m questline.auth token $(ARGS)
+
+# Invariants 1-6 of SYSTEM.md across the service databases, through a read-only role;
+# exit 0 clean, 1 violations, 2 cannot read. Right after load: ARGS="--wait 60".
+audit:
+	@$(PY) -m questline.audit $(ARGS)
 
 format:
 	@$(PY) -m ruff format .

@@ -18,8 +18,10 @@ import pwd
 import re
 import stat
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -161,20 +163,7 @@ class EmbeddedPostgres:
         _check_name(role)
         ident_role, ident_db = sql.Identifier(role), sql.Identifier(name)
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            verb = "ALTER" if exists else "CREATE"
-            try:
-                conn.execute(
-                    sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
-                        ident_role, sql.Literal(password)
-                    )
-                )
-            except errors.DuplicateObject:  # created concurrently by another process
-                conn.execute(
-                    sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
-                        ident_role, sql.Literal(password)
-                    )
-                )
+            _login_role(conn, role, password)
             owner = conn.execute(
                 "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (name,)
             ).fetchone()
@@ -192,6 +181,29 @@ class EmbeddedPostgres:
             f"postgresql+asyncpg://{quote(role)}:{quote(password, safe='')}@/{name}"
             f"?host={_q(self.socket_dir)}"
         )
+
+    def ensure_reader(self, role: str, password: str, databases: Iterable[str]) -> None:
+        """A login role that reads every table of `databases` and can write none.
+
+        Idempotent. pg_read_all_data grants SELECT (on tables later migrations add too)
+        and nothing else; CONNECT opens only the databases named, since CONNECT is
+        revoked from PUBLIC. Its transactions are read-only by default as well.
+        """
+        _check_name(role)
+        ident_role = sql.Identifier(role)
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            _login_role(conn, role, password)
+            conn.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(ident_role))
+            conn.execute(
+                sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident_role)
+            )
+            for name in databases:
+                _check_name(name)
+                conn.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                        sql.Identifier(name), ident_role
+                    )
+                )
 
     def drop_database(self, name: str, role: str | None = None) -> None:
         """Drop the database (closing its connections) and, if given, the role."""
@@ -275,6 +287,21 @@ class EmbeddedPostgres:
             user=user.pw_uid if user else None,
             group=user.pw_gid if user else None,
             extra_groups=[] if user else None,  # drop root's supplementary groups
+        )
+
+
+def _login_role(conn: psycopg.Connection[Any], role: str, password: str) -> None:
+    """Create the login role, or set its password if it exists."""
+    ident_role = sql.Identifier(role)
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    try:
+        conn.execute(
+            sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(ident_role, sql.Literal(password))
+        )
+    except errors.DuplicateObject:  # created concurrently by another process
+        conn.execute(
+            sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(ident_role, sql.Literal(password))
         )
 
 

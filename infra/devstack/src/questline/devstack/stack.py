@@ -41,6 +41,8 @@ SERVICES: dict[str, int] = {
 # Applications the stack registers with the auth service (client credentials).
 CLIENTS: dict[str, str] = {"game-backend": "missions:report", "wallet": "gift:exchange"}
 ALL_ROLES = "http,relay,consumer"
+# Reads the service databases for `python -m questline.audit`, and writes nothing.
+AUDIT_ROLE = "questline_audit"
 
 
 @dataclass
@@ -136,6 +138,7 @@ class Stack:
         passwords = self._passwords()
         for name in SERVICES:
             self.database_urls[name] = self.postgres.ensure_database(name, name, passwords[name])
+        self.ensure_audit_role()
         self.kafka.wait_ready(timeout=90)
         create_topics(self.kafka.bootstrap, list(ALL_TOPICS), self.config.partitions)
 
@@ -154,6 +157,17 @@ class Stack:
         path.chmod(0o600)
         self._secrets = known
         return known
+
+    def ensure_audit_role(self) -> None:
+        """The read-only role `python -m questline.audit` reads every service database
+        with (auth's excepted: nothing to audit there, and it holds credentials); its
+        generated password is kept in secrets.json with the others."""
+        known = self._passwords()
+        if AUDIT_ROLE not in known:  # generated once, then kept like the others
+            known[AUDIT_ROLE] = secrets.token_urlsafe(18)
+            (self.data_dir / "secrets.json").write_text(json.dumps(known, indent=2))
+        audited = [name for name in SERVICES if name != "auth"]
+        self.postgres.ensure_reader(AUDIT_ROLE, known[AUDIT_ROLE], audited)
 
     def gateway_settings(self) -> GatewaySettings:
         """The gateway in front of this stack's services: QUESTLINE_GATEWAY_* settings
