@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 
-.PHONY: install install-test install-bench run test lint format unit integration e2e contracts clean help token audit
+.PHONY: install install-test install-bench run test chaos lint format unit integration e2e contracts clean help token audit
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
@@ -11,6 +11,7 @@ help:
 	@echo "make lint   ruff, mypy, import-linter and the contracts check"
 	@echo "make audit  check invariants 1-6 across the running system, read-only (ARGS=\"--wait 60\")"
 	@echo "make bench  benchmark the whole system (BENCH_ARGS=\"--quick\" for a smoke run)"
+	@echo "make chaos  5 minutes of kills, pauses and cut links under load, then the audit (CHAOS_ARGS=...)"
 	@echo "make clean  remove local data (.data)"
 	@echo "make token ARGS=\"--player alice\"  print an access token (also --operator, --game-backend)"
 
@@ -64,6 +65,10 @@ install-bench:
 
 bench: install-bench
 	@$(PY) -m bench run $(BENCH_ARGS)
+
+# A system of its own on loopback; report on stdout and in chaos/results/ (see docs/reliability.md).
+chaos: install-test
+	@$(PY) -m chaos run $(CHAOS_ARGS)
 
 clean:
 	rm -rf .data

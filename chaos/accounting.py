@@ -102,13 +102,17 @@ async def _get(client: httpx.AsyncClient, url: str) -> Any:
     return response.json() if response.status_code == 200 else None
 
 
-def audit(stack: Stack) -> dict[str, Any]:
-    """The invariant audit over the stack's databases (read-only role)."""
+def audit(stack: Stack, wait_s: float = 60.0) -> dict[str, Any]:
+    """Invariants 1-6 over the stack's databases, through the audit's read-only role
+    (again until clean or `wait_s` is up: events may still be on their way)."""
+    from questline.audit import Unreachable, database_urls
+    from questline.audit import audit as run_audit
+
     try:
-        from questline.audit import audit_stack
-    except ImportError:  # TEMPORARY until the audit lands
-        return {"clean": False, "note": "audit missing"}
-    return dict(audit_stack(stack).as_dict())
+        report = run_audit(database_urls(stack.data_dir, {}), wait=wait_s)
+    except Unreachable as error:
+        return {"clean": False, "unreachable": str(error)}
+    return report.to_json() | {"text": report.to_text()}
 
 
 def problems(

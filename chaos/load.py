@@ -37,7 +37,7 @@ class Tally:
 
     def saw(self, answer: str, at: float) -> None:
         self.attempts[answer] += 1
-        if not answer.startswith("2"):
+        if not answer.startswith("2") and not (answer.isdigit() and int(answer) in FINAL_REFUSALS):
             self.troubles.append((at, answer))
 
     def as_dict(self) -> dict[str, Any]:

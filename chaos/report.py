@@ -86,13 +86,17 @@ def markdown(result: Result) -> str:
 
 
 def _audit_line(audit: dict[str, Any]) -> str:
-    checks = audit.get("invariants") or []
-    parts = []
-    for check in checks:
-        state = "ok" if not check.get("violations") else f"{len(check['violations'])} VIOLATIONS"
-        parts.append(f"{check.get('number', '?')}. {check.get('name', '')}: {state}")
-    verdict = "clean" if audit.get("clean") else "NOT clean"
-    return f"{verdict} — " + "; ".join(parts) if parts else verdict
+    if "unreachable" in audit:
+        return f"could not read the databases ({audit['unreachable']})"
+    parts = [
+        f"{check['number']}. {check['status']}"
+        + (f" ({check['violations']} violations)" if check["violations"] else "")
+        for check in audit.get("invariants", [])
+    ]
+    verdict = "clean" if audit.get("clean") else "**NOT clean**"
+    checked = audit["invariants"][0]["checked"] if audit.get("invariants") else {}
+    counts = ", ".join(f"{n} {what}" for what, n in checked.items())
+    return f"{verdict}: " + "; ".join(parts) + (f" (over {counts})" if counts else "")
 
 
 def _counts(counts: dict[str, int]) -> str:

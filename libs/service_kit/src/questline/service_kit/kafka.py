@@ -17,6 +17,11 @@ log = get_logger(__name__)
 _librdkafka = logging.getLogger("librdkafka")
 
 
+# librdkafka backs off up to 10 s between reconnects; after a broker restart that left
+# services waiting up to 10 s more. A try per second while it is down costs nothing.
+RECONNECT = {"reconnect.backoff.ms": 100, "reconnect.backoff.max.ms": 1000}
+
+
 def _log_error(error: Any) -> None:
     log.warning("kafka_client_error", error=str(error))
 
@@ -35,6 +40,7 @@ def producer(bootstrap: str, client_id: str) -> Producer:
             "message.timeout.ms": 30_000,
             "error_cb": _log_error,
             "logger": _librdkafka,
+            **RECONNECT,
         }
     )
 
@@ -57,6 +63,7 @@ def consumer(
             "fetch.min.bytes": 1,  # with the long poll: answer as soon as one record is there
             "error_cb": _log_error,
             "logger": _librdkafka,
+            **RECONNECT,
         }
     )
 
@@ -73,7 +80,7 @@ class KafkaProbe:
 
     def _check(self) -> bool:
         if self._admin is None:
-            self._admin = AdminClient({"bootstrap.servers": self._bootstrap})
+            self._admin = AdminClient({"bootstrap.servers": self._bootstrap, **RECONNECT})
         try:
             self._admin.list_topics(timeout=2)
             return True
