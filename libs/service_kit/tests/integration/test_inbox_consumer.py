@@ -5,92 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
 import pytest
-from confluent_kafka import Consumer, Producer
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
 
-from questline.contracts.events import MissionAchieved
 from questline.devstack.testing import eventually
-from questline.service_kit import kafka
-from questline.service_kit.db import Connection, Database
-from questline.service_kit.envelope import IncomingEvent, to_record
-from questline.service_kit.inbox import InboxConsumer
+from questline.service_kit.db import Connection
+from questline.service_kit.envelope import IncomingEvent
 
-from .conftest import effects, inbox
+from .conftest import inbox
+from .consuming import (
+    Running,
+    as_item,
+    count_effects,
+    equals,
+    make_consumer,
+    read_all,
+    record,
+    recording_apply,
+    send,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def record(customer: str = "c-1", event_id: str | None = None):  # type: ignore[no-untyped-def]
-    data = MissionAchieved(
-        mission_id=str(uuid.uuid4()),
-        customer_id=customer,
-        mission_code="first-win",
-        points=10,
-        achieved_at=datetime.now(UTC),
-    )
-    return to_record(data, "/test", causation_id="cause", event_id=event_id)
-
-
-def send(bootstrap: str, topic: str, items: Sequence[tuple[bytes | None, list, bytes | None]]):  # type: ignore[no-untyped-def]
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
-    for key, headers, value in items:
-        producer.produce(topic, value, key, headers=headers)
-    assert producer.flush(30) == 0
-
-
-def as_item(r):  # type: ignore[no-untyped-def]
-    return (r.key.encode(), list(r.headers.items()), r.value)
-
-
-def recording_apply(fail: Callable[[IncomingEvent], Exception | None] = lambda e: None):  # type: ignore[no-untyped-def]
-    async def apply(conn: Connection, events: Sequence[IncomingEvent]) -> None:
-        for e in events:
-            error = fail(e)
-            if error is not None:
-                raise error
-            await conn.execute(
-                "INSERT INTO effects (n, event_id) VALUES ($1, $2)", uuid.uuid4().hex, e.id
-            )
-
-    return apply
-
-
-def make_consumer(
-    infra, database: Database, topic: str, apply, group: str | None = None, batch: int = 500
-) -> InboxConsumer:  # type: ignore[no-untyped-def]
-    group = group or uuid.uuid4().hex
-    return InboxConsumer(
-        database=database,
-        consumer=kafka.consumer(infra.bootstrap, group, "test", 6000),
-        dlq_producer=kafka.producer(infra.bootstrap, "test-dlq"),
-        handlers={MissionAchieved: apply},
-        topics=[topic],
-        group_id=group,
-        batch_size=batch,
-    )
-
-
-async def count_effects(engine: AsyncEngine, event_id: str | None = None) -> int:
-    stmt = select(func.count()).select_from(effects)
-    if event_id is not None:
-        stmt = stmt.where(effects.c.event_id == event_id)
-    async with engine.connect() as conn:
-        return int((await conn.execute(stmt)).scalar_one())
-
-
-class Running:
-    def __init__(self, consumer: InboxConsumer) -> None:
-        self.stopping = asyncio.Event()
-        self.task = asyncio.create_task(consumer.run(self.stopping))
-
-    async def stop(self) -> None:
-        self.stopping.set()
-        await asyncio.wait_for(self.task, 30)
 
 
 async def test_a_redelivered_event_has_no_second_effect(infra, engine, database, topic):
@@ -99,7 +36,7 @@ async def test_a_redelivered_event_has_no_second_effect(infra, engine, database,
     send(infra.bootstrap, topic, [as_item(same), *map(as_item, others), as_item(same)])
     running = Running(make_consumer(infra, database, topic, recording_apply()))
     try:
-        await eventually(lambda: _equals(count_effects(engine), 21))
+        await eventually(lambda: equals(count_effects(engine), 21))
         assert await count_effects(engine, same.event_id) == 1
     finally:
         await running.stop()
@@ -124,7 +61,7 @@ async def test_poison_records_go_to_the_dlq_with_the_error_and_later_ones_still_
     )
     running = Running(make_consumer(infra, database, topic, recording_apply()))
     try:
-        await eventually(lambda: _equals(count_effects(engine, good.event_id), 1))
+        await eventually(lambda: equals(count_effects(engine, good.event_id), 1))
         dead = await asyncio.to_thread(read_all, infra.bootstrap, f"{topic}.dlq", 3)
     finally:
         await running.stop()
@@ -144,7 +81,7 @@ async def test_an_event_whose_handler_keeps_failing_is_dead_lettered_alone(
     apply = recording_apply(lambda e: ValueError("a bug") if e.id == bad.event_id else None)
     running = Running(make_consumer(infra, database, topic, apply))
     try:
-        await eventually(lambda: _equals(count_effects(engine), 10))
+        await eventually(lambda: equals(count_effects(engine), 10))
         dead = await asyncio.to_thread(read_all, infra.bootstrap, f"{topic}.dlq", 1)
     finally:
         await running.stop()
@@ -163,7 +100,7 @@ async def test_a_transient_failure_is_retried_and_never_skipped(infra, engine, d
         make_consumer(infra, database, topic, recording_apply(lambda e: next(failures, None)))
     )
     try:
-        await eventually(lambda: _equals(count_effects(engine), 5))
+        await eventually(lambda: equals(count_effects(engine), 5))
     finally:
         await running.stop()
     assert next(failures, None) is None  # all three failures were met first
@@ -179,43 +116,16 @@ async def test_offsets_are_committed_after_the_database_commit(infra, engine, da
         await recording_apply()(conn, events)
 
     first = Running(make_consumer(infra, database, topic, apply, group=group))
-    await eventually(lambda: _equals(count_effects(engine), 30))
+    await eventually(lambda: equals(count_effects(engine), 30))
     await first.stop()
     send(infra.bootstrap, topic, [as_item(record()) for _ in range(5)])
     applied.clear()
     second = Running(make_consumer(infra, database, topic, apply, group=group))
     try:
-        await eventually(lambda: _equals(count_effects(engine), 35))
+        await eventually(lambda: equals(count_effects(engine), 35))
     finally:
         await second.stop()
     assert sum(applied) == 5  # the 30 committed records were not read again
-
-
-def read_all(bootstrap: str, topic: str, expected: int, timeout: float = 30) -> list[dict]:
-    import time
-
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": uuid.uuid4().hex,
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    found: list[dict] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(found) < expected and time.monotonic() < deadline:
-            for m in consumer.consume(100, 0.5):
-                if m.error() is None:
-                    found.append(dict(m.headers() or []))
-    finally:
-        consumer.close()
-    return found
-
-
-async def _equals(value, expected) -> bool:  # type: ignore[no-untyped-def]
-    return await value == expected
 
 
 async def test_event_ids_older_than_the_retention_are_forgotten_and_recent_ones_kept(

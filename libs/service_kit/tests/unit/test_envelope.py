@@ -67,8 +67,11 @@ def test_a_record_the_sdk_writes_is_an_event_we_read():
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"ce_specversion": b"0.3"}, "specversion"),
+        ({"ce_specversion": b"0.3"}, "specversion '0.3' is not 1.0"),
+        ({"ce_specversion": None}, "missing specversion"),
         ({"ce_id": None}, "missing id"),
+        ({"ce_id": b""}, "missing id"),
+        ({"ce_source": None, "ce_type": None}, "missing source, type"),
         ({"ce_type": b"questline.reward.issued.v9"}, "questline.reward.issued.v9"),
         ({"ce_time": b"yesterday"}, "time"),
         ({"ce_source": b"\xff"}, "UTF-8"),
@@ -92,3 +95,10 @@ def test_data_that_breaks_the_contract_is_poison():
     headers = _pairs(to_record(ISSUED, "/questline/reward", None).headers)
     with pytest.raises(PoisonMessage, match="points"):
         from_record("reward.events", 0, 0, None, headers, b'{"rewardId": "r", "points": "x"}')
+
+
+def test_an_attribute_given_twice_is_poison():
+    headers = _pairs(to_record(ISSUED, "/questline/reward", None).headers)
+    headers.append(("ce_id", b"another-id"))
+    with pytest.raises(PoisonMessage, match="ce_id given twice"):
+        from_record("reward.events", 0, 0, None, headers, ISSUED.to_json_bytes())

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from questline.service_kit import dead_letter_commands
 from questline.service_kit.logs import configure_logging
 from questline.service_kit.migrations import upgrade
 from questline.service_kit.runtime import ROLES, Service, run
@@ -23,6 +24,7 @@ def main(
     settings_factory: Callable[[], ServiceSettings],
     build: Build,
     migrations: Path,
+    consumes_events: bool = False,  # adds the `dlq` commands
     argv: list[str] | None = None,
 ) -> int:
     parser = argparse.ArgumentParser(
@@ -42,9 +44,14 @@ def main(
     commands.add_parser("migrate", help="apply database migrations (Alembic) and exit")
     commands.add_parser("openapi", help="print the OpenAPI document and exit")
     commands.add_parser("settings", help="print the effective settings and exit")
+    if consumes_events:
+        dead_letter_commands.add_commands(commands)
     args = parser.parse_args(argv)
 
     settings = settings_factory()
+    if args.command == "dlq":  # stdout is the command's output: logs go to stderr
+        configure_logging(service, "WARNING", stream=sys.stderr)
+        return dead_letter_commands.run(args, settings)
     if getattr(args, "port", None):
         settings = settings.model_copy(update={"http_port": args.port})
     configure_logging(service, settings.log_level)

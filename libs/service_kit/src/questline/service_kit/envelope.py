@@ -21,7 +21,9 @@ from questline.contracts.registry import ContractError, parse
 
 CONTENT_TYPE = "application/json"
 SPEC_VERSION = "1.0"
-_REQUIRED = ("ce_id", "ce_source", "ce_type")
+# The attributes CloudEvents 1.0 requires. A missing id is refused, never made up (the
+# SDK invents one): a made-up id would defeat the inbox on every redelivery.
+_REQUIRED = ("ce_specversion", "ce_id", "ce_source", "ce_type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ def read_headers(headers: Any) -> dict[str, str]:
     """The record's headers as text; raises PoisonMessage when they are not a CloudEvent."""
     if not headers:
         raise PoisonMessage("record has no CloudEvents headers")
-    pairs = headers.items() if isinstance(headers, dict) else headers
+    pairs = list(headers.items()) if isinstance(headers, dict) else headers
     try:
         text = {
             name: value.decode() if isinstance(value, bytes) else str(value)
@@ -84,13 +86,19 @@ def read_headers(headers: Any) -> dict[str, str]:
         }
     except UnicodeDecodeError as error:
         raise PoisonMessage(f"not a valid CloudEvent: header is not UTF-8: {error}") from error
-    if text.get("ce_specversion") != SPEC_VERSION:
-        raise PoisonMessage(
-            f"not a valid CloudEvent: specversion {text.get('ce_specversion')!r} is not 1.0"
-        )
+    if len(text) < len(pairs):
+        # An attribute given twice is ambiguous: which type, which id?
+        names = [name for name, _value in pairs]
+        twice = sorted({n for n in names if n.startswith("ce_") and names.count(n) > 1})
+        if twice:
+            raise PoisonMessage(f"not a valid CloudEvent: {', '.join(twice)} given twice")
     missing = [name[3:] for name in _REQUIRED if not text.get(name)]
     if missing:
         raise PoisonMessage(f"not a valid CloudEvent: missing {', '.join(missing)}")
+    if text["ce_specversion"] != SPEC_VERSION:
+        raise PoisonMessage(
+            f"not a valid CloudEvent: specversion {text['ce_specversion']!r} is not 1.0"
+        )
     return text
 
 

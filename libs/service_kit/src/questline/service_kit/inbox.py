@@ -3,8 +3,9 @@ rows of its event ids, then commit offsets.
 
 - a redelivered or re-published event finds its id in the inbox and has no effect;
 - offsets are committed only after the database commit (at-least-once + inbox = once);
-- a poison record (not a CloudEvent, unknown type version, invalid data, or an event
-  whose handler keeps failing) goes to `<topic>.dlq` with the error in its headers;
+- a poison record (not a CloudEvent, unknown type version, a type off its own topic,
+  invalid data, or an event whose handler keeps failing) goes to `<topic>.dlq` with the
+  error in its headers (see dead_letters.py), never to a handler;
 - a transient failure (database down) is retried with backoff, never skipped.
 """
 
@@ -17,11 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
 
 from questline.contracts.events import EventData
 from questline.contracts.registry import EVENT_TYPES, dlq_topic
-from questline.service_kit import metrics
+from questline.service_kit import dead_letters, metrics
 from questline.service_kit.db import Connection, Database, is_transient
 from questline.service_kit.envelope import IncomingEvent, PoisonMessage, from_record
 from questline.service_kit.logs import get_logger, log_context
@@ -43,17 +44,10 @@ def topics_of(handlers: EventHandlers) -> list[str]:
     return sorted({model.TOPIC for model in handlers})
 
 
-DLQ_ERROR_BYTES = 1000
-
-
-def utf8_prefix(text: str, limit: int) -> bytes:
-    """At most `limit` bytes of `text` as UTF-8, never cutting a character in two (a
-    header that is not valid UTF-8 would itself be poison to whoever reads the DLQ)."""
-    return text.encode()[:limit].decode("utf-8", "ignore").encode()
-
-
 @dataclass(frozen=True, slots=True)
-class DeadLetter:
+class Rejected:
+    """A record this consumer will not apply, on its way to the DLQ."""
+
     message: Message
     reason: str
     error_type: str
@@ -178,7 +172,7 @@ class InboxConsumer:
         """Apply one polled batch; True once its offsets may be committed (they are, with
         the next commit of offsets)."""
         events: list[IncomingEvent] = []
-        dead: list[DeadLetter] = []
+        dead: list[Rejected] = []
         ignored: Counter[str] = Counter()
         for message in messages:
             if message.error() is not None:
@@ -187,9 +181,14 @@ class InboxConsumer:
             headers = message.headers()  # a fresh copy per call: taken once
             kind = _type_of(headers)
             if kind in EVENT_TYPES and kind not in self._handled:
-                # Another consumer's business (a known type we do not take): tolerated,
-                # not even parsed. Unknown types go on, to be dead-lettered as poison.
-                ignored[message.topic() or ""] += 1
+                # Another consumer's business (a known type we do not take, on its own
+                # topic): tolerated, not even parsed. Unknown types go on, to be
+                # dead-lettered as poison; so does a known type on a topic not its own.
+                if message.topic() == EVENT_TYPES[kind].TOPIC:
+                    ignored[message.topic() or ""] += 1
+                else:
+                    reason = f"event type {kind!r} does not travel on {message.topic()!r}"
+                    dead.append(Rejected(message, reason, "PoisonMessage"))
                 continue
             try:
                 event = from_record(
@@ -201,7 +200,7 @@ class InboxConsumer:
                     message.value(),
                 )
             except PoisonMessage as error:
-                dead.append(DeadLetter(message, str(error), "PoisonMessage"))
+                dead.append(Rejected(message, str(error), "PoisonMessage"))
                 continue
             events.append(event)
         for topic, count in ignored.items():
@@ -212,7 +211,7 @@ class InboxConsumer:
                 return False
             by_id = {(m.topic(), m.partition(), m.offset()): m for m in messages}
             dead += [
-                DeadLetter(by_id[(e.topic, e.partition, e.offset)], reason, kind)
+                Rejected(by_id[(e.topic, e.partition, e.offset)], reason, kind)
                 for e, reason, kind in failed
             ]
         if dead:
@@ -306,19 +305,23 @@ class InboxConsumer:
                 correlationids=[e.correlation_id for e in unique],
             )
 
-    async def _dead_letter(self, dead: list[DeadLetter]) -> None:
+    async def _dead_letter(self, dead: list[Rejected]) -> None:
+        failures: list[str] = []
+
+        def delivered(error: KafkaError | None, _message: Message) -> None:
+            if error is not None:
+                failures.append(str(error))
+
         for d in dead:
             m = d.message
-            headers = [
-                *(m.headers() or []),
-                ("dlq_error", utf8_prefix(d.reason, DLQ_ERROR_BYTES)),
-                ("dlq_error_type", d.error_type.encode()),
-                ("dlq_source_topic", (m.topic() or "").encode()),
-                ("dlq_source_partition", str(m.partition()).encode()),
-                ("dlq_source_offset", str(m.offset()).encode()),
-                ("dlq_consumer_group", self._group_id.encode()),
-            ]
-            self._dlq.produce(dlq_topic(m.topic() or ""), m.value(), m.key(), headers=headers)
+            headers = dead_letters.parking_headers(m, d.reason, d.error_type, self._group_id)
+            self._dlq.produce(
+                dlq_topic(m.topic() or ""),
+                m.value(),
+                m.key(),
+                headers=headers,
+                on_delivery=delivered,
+            )
             metrics.EVENTS_CONSUMED.labels(m.topic() or "", "dead_lettered").inc()
             log.warning(
                 "record_dead_lettered",
@@ -327,9 +330,11 @@ class InboxConsumer:
                 offset=m.offset(),
                 reason=d.reason,
             )
+        # A failed delivery is reported to its callback, not by flush: without this check
+        # the offsets would move past a record that is neither applied nor parked.
         remaining = await asyncio.to_thread(self._dlq.flush, 30)
-        if remaining:
-            raise RuntimeError("dead-letter records were not acknowledged")
+        if remaining or failures:
+            raise RuntimeError(f"dead-letter records were not acknowledged: {failures}")
 
     @property
     def _dlq(self) -> Producer:

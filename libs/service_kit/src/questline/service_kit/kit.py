@@ -50,7 +50,7 @@ class ServiceKit:
         unknown = set(topics_of(handlers)) - set(TOPICS)
         if unknown:
             raise ValueError(f"unknown topics {unknown}")
-        group = s.consumer_group or f"questline.{s.service}"
+        group = s.effective_consumer_group()
         return InboxConsumer(
             database=self.db,
             consumer=kafka.consumer(

@@ -80,3 +80,6 @@ class ServiceSettings(BaseSettings):
 
     def effective_database_url(self) -> str:
         return self.database_url or embedded_database_url(self.service)
+
+    def effective_consumer_group(self) -> str:
+        return self.consumer_group or f"questline.{self.service}"

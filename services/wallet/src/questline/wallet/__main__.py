@@ -13,5 +13,6 @@ if __name__ == "__main__":
             settings_factory=bootstrap.settings,
             build=bootstrap.build,
             migrations=bootstrap.MIGRATIONS,
+            consumes_events=True,
         )
     )
