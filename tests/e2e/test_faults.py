@@ -33,6 +33,42 @@ async def test_achievements_are_accepted_while_reward_is_down_and_settle_after_r
     await api.wait_settled(players, achievements=10)
 
 
+async def test_rewards_keep_being_issued_while_wallet_is_down_and_land_once_it_is_back(api):
+    stack = api.stack
+    players = api.customers(4, "nowallet")
+    stack.stop("wallet-0")
+    try:
+        await api.achieve_many(players, per_customer=5)
+
+        async def issued() -> bool:  # reward does not wait for wallet: events decouple them
+            mine = await api.get("mission", f"/missions?customerId={players[0]}")
+            return all(m["rewardId"] for m in mine["items"])
+
+        await eventually(issued, timeout=60)
+    finally:
+        stack.start("wallet")
+        stack.wait_ready(["wallet"])
+    await api.wait_settled(players, achievements=5)
+
+
+async def test_the_flow_goes_on_while_mypage_is_down_and_my_page_catches_up_after(api):
+    stack = api.stack
+    players = api.customers(4, "nomypage")
+    stack.stop("mypage-0")
+    try:
+        await api.achieve_many(players, per_customer=5)
+
+        async def in_wallets() -> bool:
+            wallets = [await api.rewards_of(p) for p in players]
+            return all(len(w) == 5 for w in wallets)
+
+        await eventually(in_wallets, timeout=60)
+    finally:
+        stack.start("mypage")
+        stack.wait_ready(["mypage"])
+    await api.wait_settled(players, achievements=5)
+
+
 async def test_a_reward_replica_killed_mid_stream_loses_and_doubles_nothing(api):
     stack = api.stack
     extra = [stack.start("reward", roles="consumer,relay", replica=str(i)) for i in (1, 2)]
