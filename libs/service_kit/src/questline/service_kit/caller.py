@@ -218,8 +218,9 @@ def requires(scope: str) -> Any:
 # The bearer scheme for lean routes' `openapi_extra`.
 BEARER: dict[str, Any] = {"security": [{"HTTPBearer": []}]}
 
-# What every protected route may answer besides its own statuses (for OpenAPI).
+# What a route that needs a scope may answer besides its own statuses (for OpenAPI;
+# service_kit.openapi adds 401 to every route that checks a token, and the problem body).
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No token, or not a valid one (problem+json)"},
-    403: {"description": "The token does not allow this (problem+json)"},
+    401: {"description": "No token, or not a valid one"},
+    403: {"description": "The token does not allow this"},
 }
