@@ -3,10 +3,11 @@ one `Problem` schema as `application/problem+json`.
 
 A route declares its own refusals (404, 409, ...). The statuses the shared plumbing adds
 are added here, once, to every operation they apply to, so a new route cannot forget
-them: 401 and a 503 where a token is checked (caller.py), 400 and 413 where a body is
-read (the JSON parser, the body limit in http.py), 422 where anything is validated, 404
-where a path has parameters (an id with a slash matches no route), and 503 with
-`Retry-After` wherever the database may be out of reach (problems.py)."""
+them: 401 and a 503 where a token is checked (caller.py), 403 where the security
+requirement names a scope (`requires`, `bearer`), 400 and 413 where a body is read (the
+JSON parser, the body limit in http.py), 422 where anything is validated, 404 where a
+path has parameters (an id with a slash matches no route), and 503 with `Retry-After`
+wherever the database may be out of reach (problems.py)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ BAD_JSON = "The body is not valid JSON"
 TOO_LARGE = "The body is too large"
 INVALID = "Invalid parameters or fields"
 NO_TOKEN = "No token, or not a valid one"
+NOT_ALLOWED = "The token does not allow this"
 NOTHING_HERE = "Nothing at this path (an id with a slash matches no route)"
 UNAVAILABLE = (
     "A dependency (the database, or the keys that check tokens) is not reachable right "
@@ -119,15 +121,18 @@ def install(app: FastAPI) -> None:
 
 def _plumbing(method: str, path: str, operation: dict[str, Any]) -> Iterator[tuple[str, str]]:
     parameters = operation.get("parameters", [])
+    security = operation.get("security", [])
     if "requestBody" in operation:
         yield from (("400", BAD_JSON), ("413", TOO_LARGE), ("422", INVALID))
     if parameters:
         yield "422", INVALID
     if any(p.get("in") == "path" for p in parameters):
         yield "404", NOTHING_HERE
-    if operation.get("security"):
+    if security:
         yield "401", NO_TOKEN
-    if operation.get("security") or (method, path) not in SELF_CONTAINED:
+    if any(scopes for requirement in security for scopes in requirement.values()):
+        yield "403", NOT_ALLOWED
+    if security or (method, path) not in SELF_CONTAINED:
         yield "503", UNAVAILABLE
 
 

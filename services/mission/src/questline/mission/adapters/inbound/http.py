@@ -24,11 +24,11 @@ from questline.mission.domain.mission import MissionDefinition
 from questline.service_kit import idempotency
 from questline.service_kit.caller import (
     AUTH_RESPONSES,
-    BEARER,
     LIVEOPS,
     MISSIONS_REPORT,
     Caller,
     CallerDep,
+    bearer,
     caller_of,
     requires,
 )
@@ -70,7 +70,7 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         summary="Report that a customer achieved a mission",
         openapi_extra={
             **body_schema(AchieveMissionRequest),
-            **BEARER,
+            **bearer(MISSIONS_REPORT),
             "parameters": [idempotency.PARAMETER],
         },
         responses={
