@@ -96,7 +96,10 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
         for status, description in _plumbing(method, path, operation):
             responses.setdefault(status, {"description": description})
         for status, answer in responses.items():
-            if status[0] in "45":
+            # An error is a problem, unless the route says it answers something else
+            # (a sign-in page again); FastAPI's own guess is application/json.
+            declared = set(answer.get("content", {})) - {"application/json", PROBLEM_JSON}
+            if status[0] in "45" and not declared:
                 answer["content"] = {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}
             if answer.get("description") == "Validation Error":  # FastAPI's own words
                 answer["description"] = INVALID
@@ -122,8 +125,11 @@ def install(app: FastAPI) -> None:
 def _plumbing(method: str, path: str, operation: dict[str, Any]) -> Iterator[tuple[str, str]]:
     parameters = operation.get("parameters", [])
     security = operation.get("security", [])
-    if "requestBody" in operation:
-        yield from (("400", BAD_JSON), ("413", TOO_LARGE), ("422", INVALID))
+    body = operation.get("requestBody", {}).get("content", {})
+    if body:
+        yield "413", TOO_LARGE
+    if "application/json" in body:  # parsed and validated by the framework
+        yield from (("400", BAD_JSON), ("422", INVALID))
     if parameters:
         yield "422", INVALID
     if any(p.get("in") == "path" for p in parameters):
