@@ -1,6 +1,7 @@
 """In-memory stand-ins for the gift ports: dicts of stored rows (copies, as a database
 hands out), the unique reward id the exchanges table enforces, the locks taken in
-order, and a unit of work that rolls back on error and publishes only on commit."""
+order, the idempotency keys claimed, and a unit of work that rolls back on error and
+publishes only on commit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import pytest
 
@@ -95,20 +96,42 @@ class FakeGiftRepository:
         return GiftView(_loaded(gift), count)
 
 
+class FakeIdempotencyKeys:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, GiftView | None]] = {}  # key: (fingerprint, answer)
+
+    async def claim(self, key: str, fingerprint: str) -> tuple[str, GiftView] | None:
+        if key not in self.rows:
+            self.rows[key] = (fingerprint, None)
+            return None
+        earlier, answer = self.rows[key]
+        assert answer is not None, "a committed key has its answer"
+        return earlier, answer
+
+    async def answer(self, key: str, answer: GiftView) -> None:
+        copy = GiftView(_loaded(answer.gift), answer.exchanged_count)  # as a row would be
+        self.rows[key] = (self.rows[key][0], copy)
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.locks: list[str] = []  # every row or reward lock taken, in order
         self.exchanges = FakeExchangeRepository(self.locks)
         self.gifts = FakeGiftRepository(self.exchanges, self.locks)
+        self.idempotency_keys = FakeIdempotencyKeys()
         self.published: list[GiftEvent] = []
         self.causes: list[str | None] = []  # of each published event, in step
         self.transactions = 0
         self._staged: list[tuple[GiftEvent, str | None]] = []
-        self._before: tuple[dict[str, Gift], dict[str, Exchange]] = ({}, {})
+        self._before: tuple[dict[str, Gift], dict[str, Exchange], dict[str, Any]] = ({}, {}, {})
 
     async def __aenter__(self) -> Self:
         self.transactions += 1
-        self._before = (dict(self.gifts.rows), dict(self.exchanges.rows))
+        self._before = (
+            dict(self.gifts.rows),
+            dict(self.exchanges.rows),
+            dict(self.idempotency_keys.rows),
+        )
         return self
 
     async def __aexit__(
@@ -121,7 +144,7 @@ class FakeUnitOfWork:
             self.published += [event for event, _ in self._staged]
             self.causes += [cause for _, cause in self._staged]
         else:  # rolled back: neither the rows nor the events happened
-            self.gifts.rows, self.exchanges.rows = self._before
+            self.gifts.rows, self.exchanges.rows, self.idempotency_keys.rows = self._before
         self._staged = []
 
     def publish(self, events: Sequence[GiftEvent], causation_id: str | None = None) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -206,20 +206,28 @@ CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
 def requires(scope: str) -> Any:
-    """A route dependency: the caller's token must hold `scope` (else 403)."""
+    """A route dependency: the caller's token must hold `scope` (else 403). As a
+    `Security` dependency, the scope shows in the operation's OpenAPI security
+    requirement (a role name, as OpenAPI 3.1 allows for a bearer scheme)."""
 
     async def check(caller: CallerDep) -> Caller:
         caller.require(scope)
         return caller
 
-    return Depends(check)
+    return Security(check, scopes=[scope])
 
 
-# The bearer scheme for lean routes' `openapi_extra`.
-BEARER: dict[str, Any] = {"security": [{"HTTPBearer": []}]}
+def bearer(*scopes: str) -> dict[str, Any]:
+    """`openapi_extra` of a lean route, which checks its caller itself: the bearer
+    scheme, and the scopes the route requires (as `requires` shows them)."""
+    return {"security": [{"HTTPBearer": list(scopes)}]}
 
-# What every protected route may answer besides its own statuses (for OpenAPI).
+
+BEARER = bearer()
+
+# What a route that needs a scope may answer besides its own statuses (for OpenAPI;
+# service_kit.openapi adds 401 to every route that checks a token, and the problem body).
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No token, or not a valid one (problem+json)"},
-    403: {"description": "The token does not allow this (problem+json)"},
+    401: {"description": "No token, or not a valid one"},
+    403: {"description": "The token does not allow this"},
 }

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from questline.service_kit import metrics
+from questline.service_kit import metrics, openapi
 from questline.service_kit.logs import get_logger
 from questline.service_kit.problems import (
     Problem,
@@ -141,7 +141,10 @@ def health_router(checks: Mapping[str, ReadyCheck]) -> APIRouter:
         return {"status": "live"}
 
     @router.get(
-        "/health/ready", summary="Ready: its database and Kafka are reachable", response_model=None
+        "/health/ready",
+        summary="Ready: its database and Kafka are reachable",
+        response_model=None,
+        responses={503: {"description": "Not ready: `checks` says what is unreachable"}},
     )
     async def ready(request: Request) -> dict[str, Any] | ProblemResponse:
         results = {name: await check() for name, check in checks.items()}
@@ -177,6 +180,7 @@ def create_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.verifier = verifier  # caller.TokenVerifier: who is calling, on every route
     install_problem_handlers(app)
+    openapi.install(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     app.include_router(health_router(ready_checks))
     for router in routers:

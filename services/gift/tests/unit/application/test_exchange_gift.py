@@ -15,7 +15,7 @@ from questline.gift.domain.exchange import Exchange
 
 
 async def a_gift(uow: Any, clock: Any, new_id: Any, stock: int = 5) -> str:
-    view = await add_gift(AddGift("Golden mount", stock), uow, clock, new_id)
+    view = (await add_gift(AddGift("Golden mount", stock), uow, clock, new_id)).view
     uow.published.clear()
     return view.gift.id
 

@@ -19,7 +19,7 @@ from questline.gift.domain.events import GiftExchanged, StockChanged
 
 
 async def a_gift(uow: Any, clock: Any, new_id: Any, stock: int) -> str:
-    view = await add_gift(AddGift("Golden mount", stock), uow, clock, new_id)
+    view = (await add_gift(AddGift("Golden mount", stock), uow, clock, new_id)).view
     uow.published.clear()
     uow.causes.clear()
     uow.locks.clear()

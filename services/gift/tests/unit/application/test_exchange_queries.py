@@ -16,7 +16,7 @@ NOW = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 
 
 async def exchanges_over_three_days(uow: Any, new_id: Any) -> None:
-    view = await add_gift(AddGift("Golden mount", 10), uow, lambda: NOW, new_id)
+    view = (await add_gift(AddGift("Golden mount", 10), uow, lambda: NOW, new_id)).view
     days = iter(NOW + timedelta(days=n) for n in range(3))
     for reward, customer in [("r-1", "alice"), ("r-2", "bob"), ("r-3", "alice")]:
         command = ExchangeGift(reward, customer, view.gift.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -93,8 +94,24 @@ class FakeAchievementRepository:
             await self.save_reward_link(achievement)
 
 
+class FakeIdempotencyKeys:
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, MissionDefinition | None]] = {}  # (fingerprint, answer)
+
+    async def claim(self, key: str, fingerprint: str) -> tuple[str, MissionDefinition] | None:
+        if key not in self.rows:
+            self.rows[key] = (fingerprint, None)
+            return None
+        earlier, answer = self.rows[key]
+        assert answer is not None, "a committed key has its answer"
+        return earlier, answer
+
+    async def answer(self, key: str, answer: MissionDefinition) -> None:
+        self.rows[key] = (self.rows[key][0], replace(answer))  # a copy, as a row would be
+
+
 class FakeUnitOfWork(InMemoryUnitOfWork[MissionEvent]):
-    """Counts the commits."""
+    """Counts the commits; a rolled back block frees the idempotency keys it claimed."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,7 +121,13 @@ class FakeUnitOfWork(InMemoryUnitOfWork[MissionEvent]):
             MissionDefinition("retired", "An old mission", 5, active=False),
         )
         self.achievements = FakeAchievementRepository()
+        self.idempotency_keys = FakeIdempotencyKeys()
         self.commits = 0
+        self._keys_before: dict[str, tuple[str, MissionDefinition | None]] = {}
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self._keys_before = dict(self.idempotency_keys.rows)
+        return await super().__aenter__()
 
     async def __aexit__(
         self,
@@ -115,6 +138,8 @@ class FakeUnitOfWork(InMemoryUnitOfWork[MissionEvent]):
         await super().__aexit__(exc_type, exc, tb)
         if exc is None:
             self.commits += 1
+        else:
+            self.idempotency_keys.rows = self._keys_before
 
 
 @pytest.fixture

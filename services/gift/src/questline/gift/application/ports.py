@@ -71,6 +71,21 @@ class ExchangeRepository(Protocol):
     async def add_many(self, exchanges: Sequence[Exchange]) -> None: ...
 
 
+class IdempotencyKeyRepository(Protocol):
+    """The Idempotency-Keys of catalogue commands, each with a fingerprint of its
+    request and the answer that request got."""
+
+    async def claim(self, key: str, fingerprint: str) -> tuple[str, GiftView] | None:
+        """Takes `key` for this transaction (None), or, if a committed request holds it,
+        returns that request's fingerprint and answer. A request holding it uncommitted
+        is waited for: its rollback frees the key, its commit answers."""
+        ...
+
+    async def answer(self, key: str, answer: GiftView) -> None:
+        """Records the answer to replay for a key this transaction claimed."""
+        ...
+
+
 class Reader(Protocol):
     """The repositories for a read: each query is one statement (one snapshot), so an
     adapter needs no transaction for it."""
@@ -92,6 +107,9 @@ class Reader(Protocol):
 
 class UnitOfWork(Reader, Protocol):
     """One transaction; events published through it leave via the outbox on commit."""
+
+    @property
+    def idempotency_keys(self) -> IdempotencyKeyRepository: ...
 
     def publish(self, events: Sequence[GiftEvent], causation_id: str | None = None) -> None:
         """`causation_id`: the request that caused them, when one transaction serves

@@ -35,3 +35,11 @@ class ExchangeNotFound(GiftError):
     def __init__(self, exchange_id: str) -> None:
         super().__init__(f"No exchange with id '{exchange_id}'.")
         self.exchange_id = exchange_id
+
+
+class IdempotencyKeyReused(GiftError):
+    """A key sent again with another request: neither is done twice, nor mixed up."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Idempotency-Key '{key}' was already used for a different request.")
+        self.key = key

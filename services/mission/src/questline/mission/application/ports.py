@@ -43,6 +43,21 @@ class AchievementRepository(Protocol):
     async def save_reward_links(self, achievements: Sequence[Achievement]) -> None: ...
 
 
+class IdempotencyKeyRepository(Protocol):
+    """The Idempotency-Keys of catalogue commands, each with a fingerprint of its
+    request and the answer that request got. (Achievements keep their own keys.)"""
+
+    async def claim(self, key: str, fingerprint: str) -> tuple[str, MissionDefinition] | None:
+        """Takes `key` for this transaction (None), or, if a committed request holds it,
+        returns that request's fingerprint and answer. A request holding it uncommitted
+        is waited for: its rollback frees the key, its commit answers."""
+        ...
+
+    async def answer(self, key: str, answer: MissionDefinition) -> None:
+        """Records the answer to replay for a key this transaction claimed."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; events published through it leave via the outbox on commit."""
 
@@ -50,6 +65,8 @@ class UnitOfWork(Protocol):
     def missions(self) -> MissionDefinitionRepository: ...
     @property
     def achievements(self) -> AchievementRepository: ...
+    @property
+    def idempotency_keys(self) -> IdempotencyKeyRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

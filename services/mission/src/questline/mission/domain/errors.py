@@ -45,6 +45,5 @@ class RewardAlreadyLinked(MissionError):
 
 class IdempotencyKeyReused(MissionError):
     def __init__(self, key: str) -> None:
-        super().__init__(
-            f"Idempotency-Key '{key}' was already used for a different achievement request."
-        )
+        super().__init__(f"Idempotency-Key '{key}' was already used for a different request.")
+        self.key = key

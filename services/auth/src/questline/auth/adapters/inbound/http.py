@@ -44,6 +44,44 @@ OAUTH_ERROR = {
 TOO_LARGE = {"description": "The body is too large", "content": {PROBLEM_JSON: {}}}
 
 
+def form(description: str, **fields: str) -> dict[str, Any]:
+    """`openapi_extra` of a route that reads its own form (RFC 6749 parameters)."""
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {FORM: {"schema": {"type": "object", "properties": properties}}},
+        }
+    }
+
+
+TOKEN_FORM = form(
+    "Client credentials (`client_secret_basic` or `client_secret_post`), an "
+    "authorisation code with its PKCE verifier, or a refresh token.",
+    grant_type="client_credentials, authorization_code or refresh_token",
+    scope="The scopes asked for, space-separated",
+    code="authorization_code: the code",
+    redirect_uri="authorization_code: the redirect URI the code was sent to",
+    code_verifier="authorization_code: the PKCE verifier",
+    refresh_token="refresh_token: the refresh token",
+    client_id="The client, when it does not authenticate with HTTP Basic",
+    client_secret="client_secret_post: the client's secret",
+)
+REVOKE_FORM = form(
+    "The token to revoke (RFC 7009), with the client's credentials.",
+    token="The refresh token",
+    token_type_hint="refresh_token",
+    client_id="The client, when it does not authenticate with HTTP Basic",
+    client_secret="client_secret_post: the client's secret",
+)
+SIGN_IN_FORM = form(
+    "The sign-in page's form; the authorisation request stays in the query.",
+    username="The account's name",
+    password="The account's password",
+)
+
+
 async def _read(request: Request) -> HttpRequest:
     form: list[tuple[str, str]] = []
     if request.method == "POST":
@@ -134,10 +172,14 @@ def router(server: Server, sign_in: SignIn) -> APIRouter:
         "/oauth/authorize",
         summary="Sign in, then back to the client with a code",
         response_class=HTMLResponse,
+        openapi_extra=SIGN_IN_FORM,
         responses={
             302: {"description": "Back to the client with a code"},
             400: OAUTH_ERROR,
-            401: {"description": "Sign-in refused (the page again)"},
+            401: {
+                "description": "Sign-in refused (the page again)",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
             413: TOO_LARGE,
         },
     )
@@ -164,6 +206,7 @@ def router(server: Server, sign_in: SignIn) -> APIRouter:
     @api.post(
         "/oauth/token",
         summary="Token endpoint: client credentials, authorisation code (PKCE), refresh",
+        openapi_extra=TOKEN_FORM,
         responses={400: OAUTH_ERROR, 401: OAUTH_ERROR, 413: TOO_LARGE},
     )
     async def token(request: Request) -> Response:
@@ -176,6 +219,7 @@ def router(server: Server, sign_in: SignIn) -> APIRouter:
     @api.post(
         "/oauth/revoke",
         summary="Revocation (RFC 7009): a refresh token stops working",
+        openapi_extra=REVOKE_FORM,
         responses={400: OAUTH_ERROR, 401: OAUTH_ERROR, 413: TOO_LARGE},
     )
     async def revoke(request: Request) -> Response:

@@ -29,6 +29,12 @@ from questline.service_kit.caller import (
     requires,
 )
 from questline.service_kit.http import request_id
+from questline.service_kit.idempotency import (
+    REPLAYED,
+    REUSED_DESCRIPTION,
+    IdempotencyKey,
+    key_reused,
+)
 from questline.service_kit.ids import ID_PATTERN, IdPath
 from questline.service_kit.logs import log_context
 from questline.service_kit.problems import Problem
@@ -64,6 +70,8 @@ def _problem(error: errors.GiftError) -> Problem:
             return Problem(422, "Invalid stock", str(error))
         case errors.InvalidGiftName():
             return Problem(422, "Invalid gift name", str(error))
+        case errors.IdempotencyKeyReused():
+            return key_reused(str(error))
     return Problem(422, "Gift rule broken", str(error))
 
 
@@ -112,7 +120,7 @@ def _catalogue(
         summary="Add a gift to the catalogue (LiveOps)",
         responses={
             **AUTH_RESPONSES,
-            413: {"description": "The body is too large"},
+            409: {"description": REUSED_DESCRIPTION},
             422: {"description": "Invalid fields"},
         },
     )
@@ -121,15 +129,18 @@ def _catalogue(
         request: Request,
         response: Response,
         caller: Annotated[Caller, requires(LIVEOPS)],
+        idempotency_key: IdempotencyKey = None,
     ) -> GiftResponse:
-        command = catalogue.AddGift(body.name, body.stock)
+        command = catalogue.AddGift(body.name, body.stock, idempotency_key)
         with log_context(causationid=request_id(request)):
             try:
                 added = await catalogue.add_gift(command, uow(request_id(request)), clock, new_id)
             except errors.GiftError as error:
                 raise _problem(error) from error
-        response.headers["Location"] = f"/gifts/{added.gift.id}"
-        return GiftResponse.of(added)
+        response.headers["Location"] = f"/gifts/{added.view.gift.id}"
+        if added.replayed:
+            response.headers.update(REPLAYED)
+        return GiftResponse.of(added.view)
 
     @api.post(
         "/gifts/{gift_id}/stock",
@@ -138,23 +149,27 @@ def _catalogue(
         responses={
             **AUTH_RESPONSES,
             404: {"description": "No such gift"},
-            413: {"description": "The body is too large"},
-            422: {"description": "Invalid quantity"},
+            409: {"description": REUSED_DESCRIPTION},
+            422: {"description": "Invalid id or quantity"},
         },
     )
     async def post_stock(
         gift_id: IdPath,
         body: AddStockRequest,
         request: Request,
+        response: Response,
         caller: Annotated[Caller, requires(LIVEOPS)],
+        idempotency_key: IdempotencyKey = None,
     ) -> GiftResponse:
-        command = catalogue.AddStock(gift_id, body.quantity)
+        command = catalogue.AddStock(gift_id, body.quantity, idempotency_key)
         with log_context(correlationid=gift_id, causationid=request_id(request)):
             try:
                 restocked = await catalogue.add_stock(command, uow(request_id(request)))
             except errors.GiftError as error:
                 raise _problem(error) from error
-        return GiftResponse.of(restocked)
+        if restocked.replayed:
+            response.headers.update(REPLAYED)
+        return GiftResponse.of(restocked.view)
 
     return api
 
@@ -178,6 +193,7 @@ def _exchanges(reader: ReaderFactory, intake: ExchangeIntake) -> APIRouter:
             **AUTH_RESPONSES,
             404: {"description": f"Unknown gift (problem type {GIFT_NOT_FOUND})"},
             409: {"description": f"No stock left (problem type {OUT_OF_STOCK})"},
+            422: {"description": "Invalid fields"},
         },
     )
     async def post_exchange(
@@ -205,7 +221,6 @@ def _exchanges(reader: ReaderFactory, intake: ExchangeIntake) -> APIRouter:
         response_model=ExchangeResponse,
         summary="One exchange",
         responses={
-            **AUTH_RESPONSES,
             404: {"description": "No such exchange (or not yours)"},
             422: {"description": "Invalid id"},
         },

@@ -5,6 +5,7 @@ per batch, however many rows."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from questline.gift.application.ports import GiftView
@@ -33,6 +34,25 @@ def _exchange(row: Any) -> Exchange:
         row["stock_left"],
         row["exchanged_at"],
     )
+
+
+def view_json(view: GiftView) -> dict[str, Any]:
+    """A catalogue command's answer as its idempotency key keeps it."""
+    g = view.gift
+    return {
+        "id": g.id,
+        "name": g.name,
+        "stock": g.stock,
+        "createdAt": g.created_at.isoformat(),
+        "stockedTotal": g.stocked_total,
+        "exchangedCount": view.exchanged_count,
+    }
+
+
+def view_from_json(data: dict[str, Any]) -> GiftView:
+    created_at = datetime.fromisoformat(data["createdAt"])
+    gift = Gift(data["id"], data["name"], data["stock"], created_at, data["stockedTotal"])
+    return GiftView(gift, data["exchangedCount"])
 
 
 class SqlGiftRepository:

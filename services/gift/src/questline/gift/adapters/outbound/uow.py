@@ -9,9 +9,13 @@ from questline.contracts import events as contract
 from questline.gift.adapters.outbound.repositories import (
     SqlExchangeRepository,
     SqlGiftRepository,
+    view_from_json,
+    view_json,
 )
+from questline.gift.application.ports import GiftView
 from questline.gift.domain.events import GiftEvent, GiftExchanged, StockChanged
 from questline.service_kit.db import Connection
+from questline.service_kit.idempotency import SqlIdempotencyKeys
 from questline.service_kit.uow import SqlReads, SqlUnitOfWork
 
 
@@ -35,10 +39,12 @@ def to_contract(event: GiftEvent) -> contract.EventData:
 class SqlGiftUnitOfWork(SqlUnitOfWork):
     gifts: SqlGiftRepository
     exchanges: SqlExchangeRepository
+    idempotency_keys: SqlIdempotencyKeys[GiftView]
 
     def _bind(self, conn: Connection) -> None:
         self.gifts = SqlGiftRepository(conn)
         self.exchanges = SqlExchangeRepository(conn)
+        self.idempotency_keys = SqlIdempotencyKeys(conn, view_json, view_from_json)
 
     def publish(self, events: Sequence[GiftEvent], causation_id: str | None = None) -> None:
         self.stage((to_contract(e) for e in events), causation_id)

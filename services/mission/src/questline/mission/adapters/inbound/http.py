@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 
 from questline.mission.adapters.inbound.intake import AchievementIntake
 from questline.mission.adapters.inbound.schemas import (
@@ -22,13 +21,14 @@ from questline.mission.application.achieve_mission import AchieveMission
 from questline.mission.application.ports import UnitOfWork
 from questline.mission.domain import errors
 from questline.mission.domain.mission import MissionDefinition
+from questline.service_kit import idempotency
 from questline.service_kit.caller import (
     AUTH_RESPONSES,
-    BEARER,
     LIVEOPS,
     MISSIONS_REPORT,
     Caller,
     CallerDep,
+    bearer,
     caller_of,
     requires,
 )
@@ -53,34 +53,10 @@ def _problem(error: errors.MissionError) -> Problem:
         case errors.MissionAlreadyDefined():
             return Problem(409, "Mission already defined", str(error))
         case errors.IdempotencyKeyReused():
-            return Problem(409, "Idempotency-Key reused", str(error))
+            return idempotency.key_reused(str(error))
         case errors.InvalidMissionWindow():
             return Problem(422, "Invalid active window", str(error))
     return Problem(422, "Mission rule broken", str(error))
-
-
-IDEMPOTENCY_KEY_PARAMETER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "description": "Makes retries safe: the same key returns the same achievement.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-}
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key) <= 200:
-        raise RequestValidationError(
-            [
-                {
-                    "type": "string_length",
-                    "loc": ("header", "idempotency-key"),
-                    "msg": "Idempotency-Key must have 1 to 200 characters",
-                }
-            ]
-        )
-    return key
 
 
 def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> APIRouter:
@@ -94,24 +70,21 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         summary="Report that a customer achieved a mission",
         openapi_extra={
             **body_schema(AchieveMissionRequest),
-            **BEARER,
-            "parameters": [IDEMPOTENCY_KEY_PARAMETER],
+            **bearer(MISSIONS_REPORT),
+            "parameters": [idempotency.PARAMETER],
         },
         responses={
             201: {"model": AchievementResponse, "description": "Recorded (or replayed)"},
-            400: {"description": "The body is not valid JSON"},
             401: AUTH_RESPONSES[401],
             403: {"description": "Only game backends (scope missions:report) report"},
-            409: {"description": "Idempotency-Key reused with another body"},
-            413: {"description": "The body is too large"},
+            409: {"description": idempotency.REUSED_DESCRIPTION},
             422: {"description": "Unknown or inactive mission code, or invalid fields"},
-            503: {"description": "The database is not reachable right now; retry"},
         },
     )
     async def post_mission(request: Request) -> Response:
         (await caller_of(request)).require(MISSIONS_REPORT)
         body = await read_body(request, AchieveMissionRequest)
-        key = _idempotency_key(request)
+        key = idempotency.key_of(request)
         cause = request_id(request)
         command = AchieveMission(body.customer_id, body.mission_code, key)
         try:
@@ -120,7 +93,7 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
             raise _problem(error) from error
         headers = {"Location": f"/missions/{result.achievement.id}"}
         if result.replayed:
-            headers["Idempotent-Replayed"] = "true"
+            headers.update(idempotency.REPLAYED)
         return json_response(dump(AchievementResponse.of(result.achievement)), 201, headers)
 
     @api.get(
@@ -128,7 +101,6 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         response_model=AchievementResponse,
         summary="One achievement; rewardId is null until the reward is issued",
         responses={
-            **AUTH_RESPONSES,
             404: {"description": "No such achievement (or not yours)"},
             422: {"description": "Invalid id"},
         },
@@ -190,24 +162,31 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         summary="Define a mission (LiveOps)",
         responses={
             **AUTH_RESPONSES,
-            409: {"description": "A mission with this code exists"},
-            413: {"description": "The body is too large"},
+            409: {
+                "description": "A mission with this code exists, or "
+                + idempotency.REUSED_DESCRIPTION
+            },
             422: {"description": "Invalid fields or active window"},
         },
     )
     async def post_definition(
         body: MissionDefinitionRequest,
         request: Request,
+        response: Response,
         caller: Annotated[Caller, requires(LIVEOPS)],
+        idempotency_key: idempotency.IdempotencyKey = None,
     ) -> MissionDefinitionResponse:
         try:
             mission = MissionDefinition(
                 body.code, body.title, body.points, body.active, body.starts_at, body.ends_at
             )
-            created = await catalogue.define_mission(mission, uow(request_id(request)))
+            command = catalogue.DefineMission(mission, idempotency_key)
+            defined = await catalogue.define_mission(command, uow(request_id(request)))
         except errors.MissionError as error:
             raise _problem(error) from error
-        return MissionDefinitionResponse.of(created)
+        if defined.replayed:
+            response.headers.update(idempotency.REPLAYED)
+        return MissionDefinitionResponse.of(defined.mission)
 
     @api.patch(
         "/mission-definitions/{code}",
@@ -217,7 +196,6 @@ def router(uow: UowFactory, reads: ReadsFactory, intake: AchievementIntake) -> A
         responses={
             **AUTH_RESPONSES,
             404: {"description": "No such mission"},
-            413: {"description": "The body is too large"},
             422: {"description": "Invalid fields or active window"},
         },
     )

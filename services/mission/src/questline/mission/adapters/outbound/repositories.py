@@ -6,6 +6,7 @@ batch is one statement (arrays unnested server-side, `= ANY` for lookups)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from questline.mission.domain.achievement import Achievement
@@ -30,6 +31,32 @@ def _achievement(row: Any) -> Achievement:
         row["points"],
         row["achieved_at"],
         row["reward_id"],
+    )
+
+
+def mission_json(m: MissionDefinition) -> dict[str, Any]:
+    """A catalogue command's answer as its idempotency key keeps it."""
+    return {
+        "code": m.code,
+        "title": m.title,
+        "points": m.points,
+        "active": m.active,
+        "startsAt": m.starts_at.isoformat() if m.starts_at else None,
+        "endsAt": m.ends_at.isoformat() if m.ends_at else None,
+    }
+
+
+def mission_from_json(data: dict[str, Any]) -> MissionDefinition:
+    def moment(text: str | None) -> datetime | None:
+        return None if text is None else datetime.fromisoformat(text)
+
+    return MissionDefinition(
+        data["code"],
+        data["title"],
+        data["points"],
+        data["active"],
+        moment(data["startsAt"]),
+        moment(data["endsAt"]),
     )
 
 

@@ -9,9 +9,13 @@ from questline.contracts import events as contract
 from questline.mission.adapters.outbound.repositories import (
     SqlAchievementRepository,
     SqlMissionDefinitionRepository,
+    mission_from_json,
+    mission_json,
 )
 from questline.mission.domain.events import MissionAchieved, MissionEvent, RewardLinked
+from questline.mission.domain.mission import MissionDefinition
 from questline.service_kit.db import Connection
+from questline.service_kit.idempotency import SqlIdempotencyKeys
 from questline.service_kit.uow import SqlReads, SqlUnitOfWork
 
 
@@ -37,10 +41,12 @@ def to_contract(event: MissionEvent) -> contract.EventData:
 class SqlMissionUnitOfWork(SqlUnitOfWork):
     missions: SqlMissionDefinitionRepository
     achievements: SqlAchievementRepository
+    idempotency_keys: SqlIdempotencyKeys[MissionDefinition]
 
     def _bind(self, conn: Connection) -> None:
         self.missions = SqlMissionDefinitionRepository(conn)
         self.achievements = SqlAchievementRepository(conn)
+        self.idempotency_keys = SqlIdempotencyKeys(conn, mission_json, mission_from_json)
 
     def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
         self.stage((to_contract(e) for e in events), causation_id)
@@ -52,10 +58,12 @@ class SqlMissionReads(SqlReads):
 
     missions: SqlMissionDefinitionRepository
     achievements: SqlAchievementRepository
+    idempotency_keys: SqlIdempotencyKeys[MissionDefinition]
 
     def _bind(self, conn: Connection) -> None:
         self.missions = SqlMissionDefinitionRepository(conn)
         self.achievements = SqlAchievementRepository(conn)
+        self.idempotency_keys = SqlIdempotencyKeys(conn, mission_json, mission_from_json)
 
     def publish(self, events: Sequence[MissionEvent], causation_id: str | None = None) -> None:
         if events:

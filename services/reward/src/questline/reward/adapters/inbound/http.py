@@ -26,7 +26,6 @@ def router(reads: Reads) -> APIRouter:
         response_model=RewardResponse,
         summary="One reward",
         responses={
-            **AUTH_RESPONSES,
             404: {"description": "No such reward (or not yours)"},
             422: {"description": "Invalid id"},
         },
