@@ -68,8 +68,7 @@ async def test_every_gift_in_the_catalogue_is_announced_once_by_the_migrations(i
                 text("SELECT topic, key, headers, payload FROM outbox ORDER BY key")
             )
             announced = [
-                (r.topic, r.key, r.headers, GiftCatalogued.from_json_bytes(r.payload))
-                for r in rows
+                (r.topic, r.key, r.headers, GiftCatalogued.from_json_bytes(r.payload)) for r in rows
             ]
     finally:
         await engine.dispose()
