@@ -30,10 +30,10 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     return kit.service(
         title="Questline My Page",
         description="Each customer's missions and wallet, a read model built only from events.",
-        routers=[http.router(pages)],
+        routers=[http.router(pages, pages.watchers, settings.stream_keep_alive_s)],
         consumers=consumers,
         roles=roles - {"relay"},  # nothing to publish
-        background={"page-listener": pages.listener.run},
+        background={"page-listener": pages.listen},
     )
 
 

@@ -65,6 +65,9 @@ class PageWatch(Protocol):
     """One watcher of one page, until closed."""
 
     @property
+    def customer_id(self) -> str: ...
+
+    @property
     def closed(self) -> bool:
         """The process is stopping: the watcher should end."""
         ...

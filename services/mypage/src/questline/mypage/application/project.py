@@ -67,8 +67,9 @@ async def project(
             page.gift_named(fact.gift_id, name)
     for gift_id, customer_id in waiting_done:
         # Naming is no event of the customer's: it leaves `updated_at` as it was.
-        if (page := pages.get(customer_id)) is not None and page.updated_at is not None:
-            page.gift_named(gift_id, learned.named[gift_id])
+        waiting_page = pages.get(customer_id)
+        if waiting_page is not None and waiting_page.updated_at is not None:
+            waiting_page.gift_named(gift_id, learned.named[gift_id])
             customers.add(customer_id)
     await store.save([pages[c] for c in customers])
     return len(customers)

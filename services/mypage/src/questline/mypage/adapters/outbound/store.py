@@ -15,6 +15,9 @@ from questline.service_kit.db import Connection, Database
 from questline.service_kit.notices import notify
 
 CHANNEL = "mypage_pages"
+# A notice naming no customer but every page (never a customer id: ids start with a
+# letter or digit): a rebuilt read model replaced the old one.
+EVERY_PAGE = "*"
 
 
 class SqlMyPageStore:
