@@ -24,19 +24,28 @@ class Running:
     base_url: str
     service: Any
     stopping: asyncio.Event
+    settings: MyPageSettings
 
 
 @asynccontextmanager
 async def running_mypage(
-    database_url: str, kafka: str, keep_alive_s: float = 0.5
+    database_url: str,
+    kafka: str,
+    keep_alive_s: float = 0.5,
+    roles: frozenset[str] = frozenset({"http"}),
+    consumer_group: str = "",
 ) -> AsyncIterator[Running]:
+    """With the "consumer" role, `consumer_group` (a new one reads every topic from its
+    beginning)."""
     settings = MyPageSettings(
         database_url=database_url,
         kafka_bootstrap_servers=kafka,
         auth_jwks=ISSUER.jwks_json,
         stream_keep_alive_s=keep_alive_s,
+        consumer_group=consumer_group,
+        consumer_session_timeout_ms=6000,
     )
-    service = await bootstrap.build(settings, {"http"})
+    service = await bootstrap.build(settings, set(roles))
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(service.app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
@@ -44,9 +53,10 @@ async def running_mypage(
     stopping = asyncio.Event()
     tasks = [asyncio.create_task(server.serve())]
     tasks += [asyncio.create_task(run(stopping)) for run in service.background.values()]
+    tasks += [asyncio.create_task(consumer.run(stopping)) for consumer in service.consumers]
     try:
         await eventually(lambda: server.started, timeout=10)
-        yield Running(f"http://127.0.0.1:{port}", service, stopping)
+        yield Running(f"http://127.0.0.1:{port}", service, stopping, settings)
     finally:
         stopping.set()
         server.should_exit = True
