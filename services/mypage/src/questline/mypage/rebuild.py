@@ -119,6 +119,7 @@ async def rebuild(settings: ServiceSettings, say: Callable[[str], None]) -> Rebu
                 if read <= QUIET_ENOUGH:
                     break
                 read = await replay.catch_up(inbox, stopping)
+            await copies.analyze()
             await copies.check_versions(first_version)
             during, switch_ms = await _switch(copies, replay, inbox, stopping, say)
             counts = await copies.counts()
