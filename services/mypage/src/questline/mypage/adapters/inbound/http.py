@@ -97,7 +97,8 @@ def router(pages: MyPageReader, changes: PageChanges, keep_alive_s: float = 15.0
         response_class=EventStream,
         responses={
             200: {
-                "description": "An endless text/event-stream of `page` messages",
+                "description": "An endless text/event-stream of `page` messages; the `data` "
+                "of each is a MyPageResponse (the JSON of GET /mypage/{customerId})",
                 "content": {
                     EVENT_STREAM: {
                         "schema": {"type": "string"},
@@ -167,7 +168,7 @@ async def _messages(
                 if expires_at is not None:
                     wait = min(wait, expires_at - time.time())
                 if wait <= 0 or watch.closed:
-                    return  # the token expired (the client reconnects with a new one)
+                    return  # token expired or process stopping: the client reconnects
                 if await watch.changed(wait):
                     break
                 if expires_at is not None and time.time() >= expires_at:
