@@ -47,6 +47,8 @@ PUBLIC: list[tuple[str, str, str, bool, str | None]] = [
     ("GET", "/exchanges", "gift", True, None),
     ("GET", "/exchanges/e-1", "gift", True, None),
     ("GET", "/mypage/c-1", "mypage", True, None),
+    # The same service through a cluster of its own (open streams hold connections).
+    ("GET", "/mypage/c-1/stream", "mypage_streams", True, None),
 ]
 
 NOT_ROUTED: list[tuple[str, str]] = [
@@ -367,6 +369,35 @@ def test_upstream_settings_land_in_the_clusters_and_routes(numbered: dict[str, A
     assert resolve(numbered, "GET", "/gifts")["route"]["timeout"] == "9.5s"  # type: ignore[index]
     exchange = resolve(numbered, "POST", "/wallets/c/rewards/r/exchange")
     assert exchange is not None and exchange["route"]["timeout"] == "14s"
+
+
+def test_the_page_stream_is_routed_with_no_timeout_but_an_idle_timeout() -> None:
+    config = render(GatewaySettings(stream_idle_timeout_s=240, route_timeout_s=9.5))
+
+    stream = resolve(config, "GET", "/mypage/c-1/stream")
+    page = resolve(config, "GET", "/mypage/c-1")
+
+    assert stream is not None and page is not None
+    assert stream["route"]["timeout"] == "0s"  # an open stream is never cut for its age
+    assert stream["route"]["idle_timeout"] == "240s"  # well above the 15 s keep-alives
+    assert (page["route"]["timeout"], "idle_timeout" in page["route"]) == ("9.5s", False)
+    # Counted once against the client's bucket, as it opens, like any request.
+    assert (
+        stream["typed_per_filter_config"][RATE_LIMIT_FILTER]["descriptors"]
+        == page["typed_per_filter_config"][RATE_LIMIT_FILTER]["descriptors"]
+    )
+
+
+def test_streams_hold_connections_of_their_own_to_the_same_service() -> None:
+    config = render(GatewaySettings(stream_max_connections=1234, mypage_port=18085))
+
+    streams, pages = _cluster(config, "mypage_streams"), _cluster(config, "mypage")
+
+    assert _endpoint(streams) == _endpoint(pages) == ("127.0.0.1", 18085)
+    (threshold,) = streams["circuit_breakers"]["thresholds"]
+    assert (threshold["max_connections"], threshold["max_requests"]) == (1234, 1234)
+    (threshold,) = pages["circuit_breakers"]["thresholds"]
+    assert threshold["max_connections"] == GatewaySettings().upstream_max_connections
 
 
 def test_listener_settings_land_in_the_listener(numbered: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from questline.contracts import (
     EventData,
+    GiftCatalogued,
     GiftExchanged,
     GiftStockChanged,
     MissionAchieved,
@@ -39,6 +40,7 @@ SAMPLE_EVENTS: tuple[EventData, ...] = (
         exchanged_at=AT,
     ),
     GiftStockChanged(gift_id="g-1", name="Golden sword", stock=10),
+    GiftCatalogued(gift_id="g-1", name="Golden sword", stock=10, stocked_total=12),
 )  # fmt: skip
 
 

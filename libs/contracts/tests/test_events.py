@@ -10,6 +10,7 @@ import pytest
 
 from questline.contracts import (
     EventData,
+    GiftCatalogued,
     GiftStockChanged,
     InvalidEventData,
     MissionAchieved,
@@ -163,6 +164,32 @@ def test_the_exchange_chain_is_correlated_by_the_reward_id() -> None:
 def test_a_stock_change_is_keyed_and_correlated_by_the_gift() -> None:
     event = GiftStockChanged(gift_id="g-1", name="Sword", stock=3)
     assert (event.key(), event.correlation_id()) == ("g-1", "g-1")
+
+
+def test_a_catalogue_entry_is_keyed_and_correlated_by_the_gift() -> None:
+    event = GiftCatalogued(gift_id="g-1", name="Sword", stock=3, stocked_total=5)
+    assert (event.key(), event.correlation_id()) == ("g-1", "g-1")
+    assert json.loads(event.to_json_bytes()) == {
+        "giftId": "g-1",
+        "name": "Sword",
+        "stock": 3,
+        "stockedTotal": 5,
+    }
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"name": ""}, {"stockedTotal": -1}, {"stockedTotal": "5"}, {"stock": ...}],
+    ids=["empty name", "negative total", "total as text", "stock missing"],
+)
+def test_a_catalogue_entry_without_a_name_or_with_a_bad_count_breaks_the_contract(
+    changes: dict[str, Any],
+) -> None:
+    data = {"giftId": "g-1", "name": "Sword", "stock": 3, "stockedTotal": 5, **changes}
+    with pytest.raises(InvalidEventData):
+        GiftCatalogued.from_json_bytes(
+            json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
+        )
 
 
 def test_key_and_correlation_id_return_the_declared_fields(event: EventData) -> None:

@@ -40,15 +40,27 @@ class Route:
     access: Access
     scope: str | None = None  # a word the token's `scope` must hold
     profile: Profile = "client"
+    # A response that stays open (Server-Sent Events): no route timeout, an idle timeout
+    # instead (the service sends keep-alives), and a cluster of its own (`_streams`), so
+    # open streams never take the connections the service's other routes need.
+    stream: bool = False
 
     @property
     def name(self) -> str:
         words = re.sub(r"[^a-z0-9]+", "_", self.path.lower()).strip("_")
         return f"{self.method.lower()}_{words or 'root'}"
 
+    @property
+    def cluster(self) -> str:
+        return stream_cluster(self.upstream) if self.stream else self.upstream
+
+
+def stream_cluster(upstream: str) -> str:
+    return f"{upstream}_streams"
+
 
 # fmt: off
-ROUTES: tuple[Route, ...] = tuple(Route(*row) for row in (
+ROUTES: tuple[Route, ...] = (*(Route(*row) for row in (
     # method  path                                         service    access  scope    profile
     ("GET",   "/.well-known/openid-configuration",         "auth",    ANYONE),
     ("GET",   "/.well-known/jwks.json",                    "auth",    ANYONE),
@@ -76,7 +88,10 @@ ROUTES: tuple[Route, ...] = tuple(Route(*row) for row in (
     ("GET",   "/exchanges",                                "gift",    TOKEN),
     ("GET",   "/exchanges/{id}",                           "gift",    TOKEN),
     ("GET",   "/mypage/{customer}",                        "mypage",  TOKEN),
-))
+)),
+    # The page pushed as it changes (Server-Sent Events), for its player or an operator.
+    Route("GET", "/mypage/{customer}/stream", "mypage", TOKEN, stream=True),
+)
 # fmt: on
 
 # With a web app behind `/`, these first segments still never reach it: they are the
@@ -313,14 +328,21 @@ def _route(route: Route, settings: GatewaySettings) -> dict[str, Any]:
     }
     if route.scope is not None:
         per_filter[RBAC_FILTER] = _scope_required(route.scope)
+    # No retry_policy: Envoy then never retries (a POST must not be sent twice).
+    action: dict[str, Any] = {"cluster": route.cluster, "timeout": _duration(timeout)}
+    if route.stream:
+        # An open stream is no slow answer: no deadline (0s), but one that stays silent
+        # for longer than its keep-alives allow is dead. The rate limit above counts the
+        # stream once, as it opens.
+        action["timeout"] = "0s"
+        action["idle_timeout"] = _duration(settings.stream_idle_timeout_s)
     return {
         "name": route.name,
         "match": {
             **_path_match(route.path),
             "headers": [{"name": ":method", "string_match": {"exact": route.method}}],
         },
-        # No retry_policy: Envoy then never retries (a POST must not be sent twice).
-        "route": {"cluster": route.upstream, "timeout": _duration(timeout)},
+        "route": action,
         "typed_per_filter_config": per_filter,
     }
 
@@ -515,6 +537,17 @@ def _header(key: str, value: str) -> dict[str, Any]:
 
 def _clusters(settings: GatewaySettings) -> list[dict[str, Any]]:
     clusters = [_service_cluster(name, *settings.upstream(name), settings) for name in UPSTREAMS]
+    # The same service again for its streams: each open stream holds an upstream
+    # connection (HTTP/1.1), counted against limits of their own.
+    for name in sorted({r.upstream for r in ROUTES if r.stream}):
+        clusters.append(
+            _service_cluster(
+                stream_cluster(name),
+                *settings.upstream(name),
+                settings,
+                max_connections=settings.stream_max_connections,
+            )
+        )
     web = settings.web_address()
     if web is not None:
         clusters.append(_service_cluster(WEB, *web, settings))
@@ -530,7 +563,13 @@ def _clusters(settings: GatewaySettings) -> list[dict[str, Any]]:
     return clusters
 
 
-def _service_cluster(name: str, host: str, port: int, settings: GatewaySettings) -> dict[str, Any]:
+def _service_cluster(
+    name: str,
+    host: str,
+    port: int,
+    settings: GatewaySettings,
+    max_connections: int | None = None,  # also its requests (one per connection)
+) -> dict[str, Any]:
     return {
         "name": name,
         **_endpoint(name, host, port),
@@ -539,9 +578,9 @@ def _service_cluster(name: str, host: str, port: int, settings: GatewaySettings)
             "thresholds": [
                 {
                     "priority": "DEFAULT",
-                    "max_connections": settings.upstream_max_connections,
+                    "max_connections": max_connections or settings.upstream_max_connections,
                     "max_pending_requests": settings.upstream_max_pending,
-                    "max_requests": settings.upstream_max_requests,
+                    "max_requests": max_connections or settings.upstream_max_requests,
                     "max_retries": 0,
                 }
             ]

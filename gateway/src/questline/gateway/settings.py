@@ -69,6 +69,11 @@ class GatewaySettings(BaseSettings):
     # The exchange waits on wallet, which waits on gift (and its circuit breaker).
     exchange_timeout_s: float = Field(default=15.0, gt=0)
     connect_timeout_s: float = Field(default=1.0, gt=0)
+    # Streams (My Page's Server-Sent Events) have no route timeout; one silent for this
+    # long is cut (the service sends a keep-alive every 15 s).
+    stream_idle_timeout_s: float = Field(default=300.0, gt=0)
+    # Open streams to a service at once: each holds one upstream connection.
+    stream_max_connections: int = Field(default=20_000, ge=1)
     # Below uvicorn's 5 s keep-alive: Envoy drops an idle connection before the service
     # does, so a request is never written to a connection the service is closing.
     upstream_idle_timeout_s: float = Field(default=4.0, gt=0)

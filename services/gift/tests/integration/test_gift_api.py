@@ -1,5 +1,5 @@
 """The gift catalogue over HTTP, on a real database: camelCase JSON, problem+json
-errors, and one GiftStockChanged in the outbox per state change."""
+errors, and one GiftStockChanged and one GiftCatalogued in the outbox per state change."""
 
 from __future__ import annotations
 
@@ -19,11 +19,20 @@ pytestmark = pytest.mark.integration
 PROBLEM_JSON = "application/problem+json"
 
 
-async def outbox_for(engine: AsyncEngine, gift_id: str) -> list[dict[str, Any]]:
+STOCK_CHANGED = "questline.gift.stock-changed.v1"
+CATALOGUED = "questline.gift.catalogued.v1"
+
+
+async def outbox_for(
+    engine: AsyncEngine, gift_id: str, type_: str = STOCK_CHANGED
+) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            text("SELECT topic, key, headers, payload FROM outbox WHERE key = :k ORDER BY id"),
-            {"k": gift_id},
+            text(
+                "SELECT topic, key, headers, payload FROM outbox "
+                "WHERE key = :k AND headers->>'ce_type' = :t ORDER BY id"
+            ),
+            {"k": gift_id, "t": type_},
         )
         return [
             {"topic": r.topic, "headers": r.headers, "data": json.loads(r.payload)} for r in rows
@@ -77,6 +86,14 @@ async def test_adding_a_gift_answers_201_and_publishes_its_stock(
     assert event["headers"]["ce_type"] == "questline.gift.stock-changed.v1"
     assert event["headers"]["ce_correlationid"] == gift["id"]
     assert event["data"] == {"giftId": gift["id"], "name": "Golden sword", "stock": 10}
+    [entry] = await outbox_for(engine, gift["id"], CATALOGUED)
+    assert (entry["topic"], entry["headers"]["ce_correlationid"]) == ("gift.events", gift["id"])
+    assert entry["data"] == {
+        "giftId": gift["id"],
+        "name": "Golden sword",
+        "stock": 10,
+        "stockedTotal": 10,
+    }
 
 
 async def test_a_gift_is_read_by_its_id(client: httpx.AsyncClient) -> None:
@@ -108,6 +125,11 @@ async def test_restocking_adds_to_the_stock_and_publishes_the_new_stock(
     assert response.status_code == 200
     assert response.json() == {**gift, "stock": 15, "stockedTotal": 15}
     assert [e["data"]["stock"] for e in await outbox_for(engine, gift["id"])] == [10, 15]
+    entries = await outbox_for(engine, gift["id"], CATALOGUED)
+    assert [(e["data"]["stock"], e["data"]["stockedTotal"]) for e in entries] == [
+        (10, 10),
+        (15, 15),
+    ]
 
 
 async def test_restocking_an_unknown_gift_is_a_404_problem(client: httpx.AsyncClient) -> None:

@@ -13,7 +13,7 @@ from questline.contracts import events as contract
 from questline.devstack.testing import ServiceUnderTest
 from questline.mypage import bootstrap
 from questline.mypage.adapters.inbound import events
-from questline.mypage.adapters.outbound.store import SqlMyPageStore
+from questline.mypage.adapters.outbound.store import SqlGiftNames, SqlMyPageStore
 from questline.mypage.settings import MyPageSettings
 from questline.service_kit.db import Connection, Database
 from questline.service_kit.envelope import IncomingEvent
@@ -41,7 +41,7 @@ def incoming(event_id: str, data: contract.EventData) -> IncomingEvent:
 def apply() -> Apply:
     """One batch through the handler table: each distinct handler once, in the table's
     order, with the events of its types; types not in the table are not applied."""
-    table = events.handlers(SqlMyPageStore, lambda: APPLIED_AT)
+    table = events.handlers(SqlMyPageStore, SqlGiftNames, lambda: APPLIED_AT)
 
     async def apply(conn: Connection, batch: Sequence[IncomingEvent]) -> None:
         for handler in dict.fromkeys(table.values()):

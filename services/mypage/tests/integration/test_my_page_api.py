@@ -54,6 +54,9 @@ WALLET_EXCHANGED = contract.RewardExchanged(
     exchange_id="ex-1",
     exchanged_at=T0 + timedelta(hours=1),
 )
+POTION = contract.GiftCatalogued(
+    gift_id="gift-potion", name="Health potion pack", stock=999, stocked_total=1000
+)
 REWARD_EXCHANGED = contract.RewardMarkedExchanged(
     reward_id="rw-1",
     customer_id="alice",
@@ -76,6 +79,7 @@ async def test_a_customers_story_shows_missions_with_reward_status_and_wallet(
         ("e1", achieved("ach-1", "first-win", 50, 0)),
     )
     await consume(("e3", issued("rw-1", "ach-1", 50)))  # a late redelivery
+    await consume(("e8", POTION))  # the gift's name, heard after the exchange
 
     response = await client.get("/mypage/alice")
 
@@ -111,6 +115,7 @@ async def test_a_customers_story_shows_missions_with_reward_status_and_wallet(
             "status": "EXCHANGED",
             "depositedAt": "2025-05-01T12:02:00Z",
             "giftId": "gift-potion",
+            "giftName": "Health potion pack",
             "exchangeId": "ex-1",
             "exchangedAt": "2025-05-01T13:00:00Z",
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .errors import ContractError, InvalidEventData, UnknownEventType
 from .events import (
     EventData,
+    GiftCatalogued,
     GiftExchanged,
     GiftStockChanged,
     MissionAchieved,
@@ -39,6 +40,7 @@ __all__ = [
     "WALLET_EVENTS",
     "ContractError",
     "EventData",
+    "GiftCatalogued",
     "GiftExchanged",
     "GiftStockChanged",
     "InvalidEventData",

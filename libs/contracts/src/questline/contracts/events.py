@@ -244,3 +244,21 @@ class GiftStockChanged(EventData):
     gift_id: Id
     name: Annotated[str, StringConstraints(min_length=1)]
     stock: Count = Field(description="Stock left now.")
+
+
+class GiftCatalogued(EventData):
+    """A gift's catalogue entry as it stands now: sent when the gift joins the catalogue
+    and whenever its stock changes (read models keep the latest; keyed by gift)."""
+
+    TYPE = "questline.gift.catalogued.v1"
+    TOPIC = GIFT_EVENTS
+    CORRELATION_FIELD = "gift_id"
+    KEY_FIELD = "gift_id"
+
+    gift_id: Id
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    stock: Count = Field(description="Stock left now.")
+    stocked_total: Annotated[int, Field(ge=0, strict=True)] = Field(
+        description="Every item the gift ever received (first stock and restocks): "
+        "stock left plus the exchanges made."
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .errors import ContractError, InvalidEventData, UnknownEventType
 from .events import (
     EventData,
+    GiftCatalogued,
     GiftExchanged,
     GiftStockChanged,
     MissionAchieved,
@@ -37,6 +38,7 @@ _MODELS: tuple[type[EventData], ...] = (
     RewardExchanged,
     GiftExchanged,
     GiftStockChanged,
+    GiftCatalogued,
 )
 
 EVENT_TYPES: dict[str, type[EventData]] = {model.TYPE: model for model in _MODELS}

@@ -45,9 +45,13 @@ async def _reset_connection(conn: Any) -> None:
 class Database:
     """An asyncpg pool, created on first use: nothing connects at build time."""
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, pool_size: int = 10, server_settings: dict[str, str] | None = None
+    ) -> None:
         self._dsn = asyncpg_dsn(url)
         self._size = pool_size
+        # Session settings of every connection (e.g. a search_path naming another schema).
+        self._server_settings = server_settings
         self._pool: Any = None
         self._creating = asyncio.Lock()
 
@@ -61,6 +65,7 @@ class Database:
                         max_size=self._size,
                         init=_init_connection,
                         reset=_reset_connection,
+                        server_settings=self._server_settings,
                         # Idle connections are closed after a while, so a restarted
                         # database is met by fresh connections.
                         max_inactive_connection_lifetime=300,

@@ -66,7 +66,7 @@ class InboxConsumer:
         *,
         database: Database,
         consumer: Consumer,
-        dlq_producer: Producer | Callable[[], Producer],
+        dlq_producer: Producer | Callable[[], Producer] | None,
         handlers: EventHandlers,
         group_id: str,
         topics: Sequence[str] | None = None,  # default: the handled models' topics
@@ -75,7 +75,14 @@ class InboxConsumer:
         after_commit: Callable[[], None] | None = None,
         commit_interval_s: float = 0.5,
         retention_s: int = 14 * 24 * 3600,
+        park: Callable[[Sequence[Rejected]], Awaitable[None]] | None = None,
     ) -> None:
+        """`park`: what becomes of records no handler may apply, instead of the DLQ; for a
+        replay into a fresh copy of a read model, whose live consumer group parked the
+        same records already (a second copy in the DLQ would be replayed twice)."""
+        if (dlq_producer is None) == (park is None):
+            raise ValueError("give either a dead-letter producer or where to park records")
+        self._park = park or self._dead_letter
         self._retention_s = retention_s
         self._db = database
         self._consumer = consumer
@@ -215,7 +222,7 @@ class InboxConsumer:
                 for e, reason, kind in failed
             ]
         if dead:
-            await self._dead_letter(dead)
+            await self._park(dead)
         self._applied(messages)
         if self._after_commit is not None:
             self._after_commit()
@@ -305,7 +312,7 @@ class InboxConsumer:
                 correlationids=[e.correlation_id for e in unique],
             )
 
-    async def _dead_letter(self, dead: list[Rejected]) -> None:
+    async def _dead_letter(self, dead: Sequence[Rejected]) -> None:
         failures: list[str] = []
 
         def delivered(error: KafkaError | None, _message: Message) -> None:

@@ -24,7 +24,7 @@ async def test_adding_a_gift_stores_it_and_publishes_its_stock(
     assert added == GiftView(added.gift, exchanged_count=0)
     assert await queries.get_gift("id-1", uow) == added
     assert (added.gift.stock, added.gift.stocked_total) == (5, 5)
-    assert uow.published == [StockChanged("id-1", "Golden mount", 5)]
+    assert uow.published == [StockChanged("id-1", "Golden mount", 5, 5)]
 
 
 async def test_restocking_a_gift_publishes_the_stock_left_now(
@@ -36,7 +36,7 @@ async def test_restocking_a_gift_publishes_the_stock_left_now(
 
     assert (restocked.gift.stock, restocked.gift.stocked_total) == (15, 15)
     assert (await queries.get_gift("id-1", uow)).gift.stock == 15
-    assert uow.published[-1] == StockChanged("id-1", "Golden mount", 15)
+    assert uow.published[-1] == StockChanged("id-1", "Golden mount", 15, 15)
 
 
 async def test_a_restock_answers_with_the_exchanges_made_so_far(

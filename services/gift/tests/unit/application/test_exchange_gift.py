@@ -33,7 +33,7 @@ async def test_an_exchange_takes_one_item_records_it_and_publishes_both_facts(
     assert (await queries.get_gift(gift_id, uow)).gift.stock == 4
     assert uow.published == [
         GiftExchanged("id-2", "reward-1", "alice", gift_id, 4, clock()),
-        StockChanged(gift_id, "Golden mount", 4),
+        StockChanged(gift_id, "Golden mount", 4, 5),
     ]
 
 

@@ -146,9 +146,9 @@ async def test_each_requests_events_leave_with_that_requests_cause(
 
     assert list(zip(uow.published, uow.causes, strict=True)) == [
         (GiftExchanged(a.exchange.id, "r-0", "alice", gift_id, 4, clock()), "req-a"),
-        (StockChanged(gift_id, "Golden mount", 4), "req-a"),
+        (StockChanged(gift_id, "Golden mount", 4, 5), "req-a"),
         (GiftExchanged(b.exchange.id, "r-1", "alice", gift_id, 3, clock()), "req-b"),
-        (StockChanged(gift_id, "Golden mount", 3), "req-b"),
+        (StockChanged(gift_id, "Golden mount", 3, 5), "req-b"),
     ]
 
 

@@ -38,7 +38,7 @@ def test_an_exchange_announces_the_exchange_and_the_new_stock() -> None:
 
     assert gift.events == [
         GiftExchanged("x-1", "reward-1", "alice", "gift-1", 2, LATER),
-        StockChanged("gift-1", "Golden mount", 2),
+        StockChanged("gift-1", "Golden mount", 2, 3),
     ]
 
 

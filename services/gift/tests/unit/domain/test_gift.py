@@ -22,7 +22,7 @@ def test_a_new_gift_announces_its_first_stock() -> None:
     gift = a_gift(stock=5)
 
     assert (gift.id, gift.name, gift.stock, gift.created_at) == ("gift-1", "Golden mount", 5, NOW)
-    assert gift.events == [StockChanged("gift-1", "Golden mount", 5)]
+    assert gift.events == [StockChanged("gift-1", "Golden mount", 5, 5)]
 
 
 def test_a_new_gift_has_received_its_first_stock_in_total() -> None:
@@ -30,7 +30,7 @@ def test_a_new_gift_has_received_its_first_stock_in_total() -> None:
 
 
 def test_a_gift_may_join_the_catalogue_with_no_stock_yet() -> None:
-    assert a_gift(stock=0).events == [StockChanged("gift-1", "Golden mount", 0)]
+    assert a_gift(stock=0).events == [StockChanged("gift-1", "Golden mount", 0, 0)]
 
 
 def test_a_gift_cannot_join_the_catalogue_with_a_negative_stock() -> None:
@@ -55,7 +55,7 @@ def test_adding_stock_raises_the_stock_and_announces_the_new_stock() -> None:
     gift.add_stock(3)
 
     assert (gift.stock, gift.stocked_total) == (8, 8)
-    assert gift.events == [StockChanged("gift-1", "Golden mount", 8)]
+    assert gift.events == [StockChanged("gift-1", "Golden mount", 8, 8)]
 
 
 @pytest.mark.parametrize("quantity", [0, -1])

@@ -6,7 +6,11 @@ from pathlib import Path
 
 from questline.mypage.adapters.inbound import events, http
 from questline.mypage.adapters.outbound.page_cache import CachedMyPageReader
-from questline.mypage.adapters.outbound.store import SqlMyPageReader, SqlMyPageStore
+from questline.mypage.adapters.outbound.store import (
+    SqlGiftNames,
+    SqlMyPageReader,
+    SqlMyPageStore,
+)
 from questline.mypage.settings import MyPageSettings
 from questline.service_kit.ids import utc_now
 from questline.service_kit.kit import ServiceKit
@@ -22,14 +26,14 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     pages = CachedMyPageReader(SqlMyPageReader(kit.db), kit.db, settings.read_cache_pages)
     consumers = []
     if "consumer" in roles:
-        consumers.append(kit.consumer(events.handlers(SqlMyPageStore, utc_now)))
+        consumers.append(kit.consumer(events.handlers(SqlMyPageStore, SqlGiftNames, utc_now)))
     return kit.service(
         title="Questline My Page",
         description="Each customer's missions and wallet, a read model built only from events.",
-        routers=[http.router(pages)],
+        routers=[http.router(pages, pages.watchers, settings.stream_keep_alive_s)],
         consumers=consumers,
         roles=roles - {"relay"},  # nothing to publish
-        background={"page-listener": pages.listener.run},
+        background={"page-listener": pages.listen},
     )
 
 

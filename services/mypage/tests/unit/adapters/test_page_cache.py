@@ -98,3 +98,54 @@ async def test_the_least_recently_read_page_leaves_a_full_cache():
     assert reader.reads == 3  # alice stayed (read recently); bob left for carol
     await pages.get("bob")
     assert reader.reads == 4
+
+
+async def test_a_notice_for_every_page_empties_the_cache():
+    reader = CountingReader()
+    pages = cache(reader)
+    await pages.get("alice")
+    pages._changed(["*"])
+    await pages.get("alice")
+    assert reader.reads == 2
+
+
+async def test_a_notice_wakes_the_streams_of_that_page_only():
+    pages = cache(CountingReader())
+    alice, alice_again, bob = (pages.watchers.watch(c) for c in ("alice", "alice", "bob"))
+
+    pages._changed(["alice", "carol"])
+
+    assert await alice.changed(0.01) and await alice_again.changed(0.01)
+    assert not await bob.changed(0.01)
+    assert not await alice.changed(0.01)  # told once per change
+
+
+async def test_a_gap_or_a_rebuild_wakes_every_stream():
+    pages = cache(CountingReader())
+    alice, bob = pages.watchers.watch("alice"), pages.watchers.watch("bob")
+
+    pages._gap()
+    assert await alice.changed(0.01) and await bob.changed(0.01)
+    pages._changed(["*"])
+    assert await alice.changed(0.01) and await bob.changed(0.01)
+
+
+async def test_a_closed_stream_is_forgotten():
+    pages = cache(CountingReader())
+    watch = pages.watchers.watch("alice")
+
+    watch.close()
+
+    assert len(pages.watchers) == 0
+    pages._changed(["alice"])
+    assert not await watch.changed(0.01)
+
+
+async def test_stopping_wakes_every_stream_and_tells_it_to_end():
+    pages = cache(CountingReader())
+    watch = pages.watchers.watch("alice")
+    waiting = asyncio.create_task(watch.changed(60))
+
+    pages.watchers.close()
+
+    assert await waiting and watch.closed

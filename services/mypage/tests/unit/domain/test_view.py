@@ -76,6 +76,7 @@ def test_the_whole_story_shows_the_mission_its_reward_status_and_the_gift() -> N
             "status": "EXCHANGED",
             "deposited_at": "2025-05-01T12:00:02Z",
             "gift_id": "gift-potion",
+            "gift_name": None,
             "exchange_id": "ex-1",
             "exchanged_at": "2025-05-01T12:05:00Z",
         }
@@ -158,13 +159,48 @@ def test_missions_and_wallet_are_listed_newest_first() -> None:
     assert [w["reward_id"] for w in page.visible_wallet()] == ["rw-2", "rw-1", "rw-0"]
 
 
+def test_a_gift_name_shows_on_every_entry_of_that_gift_and_no_other() -> None:
+    page = page_after(THE_WHOLE_STORY)
+    page.reward_deposited("rw-2", "ach-2", 10, T0)
+    page.reward_exchanged("rw-2", "gift-potion", "ex-2", T0 + timedelta(minutes=6))
+    page.reward_deposited("rw-3", "ach-3", 10, T0)
+    page.reward_exchanged("rw-3", "gift-skin", "ex-3", T0 + timedelta(minutes=7))
+
+    page.gift_named("gift-potion", "Health potion pack")
+
+    assert {w["reward_id"]: w["gift_name"] for w in page.visible_wallet()} == {
+        "rw-1": "Health potion pack",
+        "rw-2": "Health potion pack",
+        "rw-3": None,
+    }
+
+
+def test_a_named_gift_keeps_its_name_when_its_exchange_arrives_again() -> None:
+    page = page_after(THE_WHOLE_STORY)
+    page.gift_named("gift-potion", "Health potion pack")
+
+    wallet_exchanged(page)
+
+    assert page.visible_wallet()[0]["gift_name"] == "Health potion pack"
+
+
+def test_naming_a_gift_the_page_does_not_show_changes_nothing() -> None:
+    page = page_after(THE_WHOLE_STORY)
+    before = page.to_document()
+
+    page.gift_named("gift-skin", "Limited hero skin")
+
+    assert page.to_document() == before
+
+
 def test_a_page_reads_back_from_its_stored_document_unchanged() -> None:
     page = page_after(THE_WHOLE_STORY)
 
-    again = MyPage.from_document("alice", page.to_document(), T0)
+    again = MyPage.from_document("alice", page.to_document(), T0, version=7)
 
     assert seen(again) == seen(page)
     assert again.to_document() == page.to_document()
+    assert (again.updated_at, again.version) == (T0, 7)
 
 
 def test_the_page_remembers_its_latest_update_whatever_the_order() -> None:

@@ -8,11 +8,13 @@ from datetime import datetime
 
 @dataclass(frozen=True, slots=True)
 class StockChanged:
-    """A gift joined the catalogue or its stock changed; carries the stock left now."""
+    """A gift joined the catalogue or its stock changed: its catalogue entry as it
+    stands now (the stock left, and every item it ever received)."""
 
     gift_id: str
     name: str
     stock: int
+    stocked_total: int
 
 
 @dataclass(frozen=True, slots=True)

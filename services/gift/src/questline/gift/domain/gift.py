@@ -53,8 +53,10 @@ class Gift:
         """Restock: `quantity` more items, at least one."""
         if quantity < 1:
             raise InvalidStock(f"Add at least one item to the stock, not {quantity}.")
-        self._set_stock(self.stock + quantity)
+        _check_stock(self.stock + quantity)
+        # The total first: the event recorded with the new stock carries both.
         self.stocked_total += quantity
+        self._set_stock(self.stock + quantity)
 
     def exchange(
         self, exchange_id: str, reward_id: str, customer_id: str, now: datetime
@@ -83,7 +85,7 @@ class Gift:
         self._record_stock()
 
     def _record_stock(self) -> None:
-        self.events.append(StockChanged(self.id, self.name, self.stock))
+        self.events.append(StockChanged(self.id, self.name, self.stock, self.stocked_total))
 
 
 def _check_stock(stock: int) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from questline.mypage.application.ports import MyPageReader, MyPageStore
+from questline.mypage.application.ports import GiftNames, KnownNames, MyPageReader, MyPageStore
 from questline.mypage.domain.view import MyPage
 
 Fold = Callable[[MyPage], None]
@@ -19,19 +19,69 @@ class Fact:
 
     customer_id: str
     fold: Fold
+    # When it happened (the event's time): the page's `updated_at` then depends on the
+    # events only, so a rebuilt page equals the live one. None: the batch's clock.
+    at: datetime | None = None
+    # The gift the fold shows (an exchange), whose name the page should carry.
+    gift_id: str | None = None
 
 
-async def project(facts: Sequence[Fact], store: MyPageStore, now: datetime) -> int:
-    if not facts:
-        return 0
+@dataclass(frozen=True, slots=True)
+class GiftListed:
+    """A gift's name as the catalogue announced it (the latest of the batch wins)."""
+
+    gift_id: str
+    name: str
+
+
+async def project(
+    facts: Sequence[Fact],
+    store: MyPageStore,
+    now: datetime,
+    names: GiftNames | None = None,
+    listed: Sequence[GiftListed] = (),
+) -> int:
+    """Returns how many pages were saved. Gift names are settled before the pages are
+    locked: every batch takes its locks in that order (names, then pages by id)."""
+    learned = await _settle_names(facts, listed, names)
+    waiting_done: list[tuple[str, str]] = []
+    if names is not None:
+        waiting = {
+            (f.gift_id, f.customer_id)
+            for f in facts
+            if f.gift_id is not None and f.gift_id not in learned.known
+        }
+        if waiting:
+            await names.wait(waiting)
+        if learned.named:
+            waiting_done = list(await names.stop_waiting(learned.named))
     customers = {f.customer_id for f in facts}
-    pages = dict(await store.load(customers))
+    if not customers and not waiting_done:
+        return 0
+    pages = dict(await store.load(customers | {c for _g, c in waiting_done}))
     for fact in facts:
         page = pages.setdefault(fact.customer_id, MyPage(fact.customer_id))
         fact.fold(page)
-        page.touched(now)
+        page.touched(fact.at or now)
+        if fact.gift_id is not None and (name := learned.known.get(fact.gift_id)):
+            page.gift_named(fact.gift_id, name)
+    for gift_id, customer_id in waiting_done:
+        # Naming is no event of the customer's: it leaves `updated_at` as it was.
+        waiting_page = pages.get(customer_id)
+        if waiting_page is not None and waiting_page.updated_at is not None:
+            waiting_page.gift_named(gift_id, learned.named[gift_id])
+            customers.add(customer_id)
     await store.save([pages[c] for c in customers])
     return len(customers)
+
+
+async def _settle_names(
+    facts: Sequence[Fact], listed: Sequence[GiftListed], names: GiftNames | None
+) -> KnownNames:
+    shown = {f.gift_id for f in facts if f.gift_id is not None}
+    if names is None or not (shown or listed):
+        return KnownNames()
+    return await names.settle({g.gift_id: g.name for g in listed}, shown)
 
 
 async def my_page(customer_id: str, pages: MyPageReader) -> MyPage:

@@ -3,7 +3,9 @@
 Events from different topics arrive in any order (a deposit may overtake the achievement
 it stems from), so every fold is a merge that commutes: fields are filled in, never
 blanked, and statuses only move forward (ISSUED < EXCHANGED, AVAILABLE < EXCHANGED).
-Applying an event twice changes nothing.
+Applying an event twice changes nothing. A gift's name comes from the gift context's
+catalogue, which may be heard of before or after the exchange that shows it: it is
+filled in whenever both are known (`gift_named`).
 
 Entries are typed dicts, not classes: the page is stored and read back as one JSON
 document per customer, and its entries *are* that document's dicts, so loading and
@@ -57,6 +59,7 @@ class WalletEntry(TypedDict):
     status: str | None
     deposited_at: str | None
     gift_id: str | None
+    gift_name: str | None  # from the gift catalogue; None until its name is known
     exchange_id: str | None
     exchanged_at: str | None
 
@@ -68,6 +71,8 @@ class MyPage:
     rewards: dict[str, RewardEntry] = field(default_factory=dict)
     wallet: dict[str, WalletEntry] = field(default_factory=dict)
     updated_at: datetime | None = None
+    # Set by the store: changes with every saved change, never repeats for a customer.
+    version: int = 0
 
     # --- folds, one per fact -------------------------------------------------------
     def mission_achieved(
@@ -104,6 +109,12 @@ class MyPage:
         w["exchanged_at"] = _iso(exchanged_at)
         w["status"] = _forward(w["status"], "EXCHANGED")
 
+    def gift_named(self, gift_id: str, name: str) -> None:
+        """The gift's name, on every wallet entry that shows this gift."""
+        for w in self.wallet.values():
+            if w["gift_id"] == gift_id:
+                w["gift_name"] = name
+
     def touched(self, at: datetime) -> None:
         self.updated_at = at if self.updated_at is None else max(self.updated_at, at)
 
@@ -136,6 +147,7 @@ class MyPage:
                 status=None,
                 deposited_at=None,
                 gift_id=None,
+                gift_name=None,
                 exchange_id=None,
                 exchanged_at=None,
             )
@@ -164,14 +176,16 @@ class MyPage:
 
     @classmethod
     def from_document(
-        cls, customer_id: str, doc: dict[str, Any], updated_at: datetime | None
+        cls, customer_id: str, doc: dict[str, Any], updated_at: datetime | None, version: int = 0
     ) -> MyPage:
         """Takes ownership of `doc` (freshly decoded): the page folds into its dicts.
-        Every stored entry holds every field, as the folds create them."""
+        Every stored entry holds every field, as the folds create them (the migration
+        that added `gift_name` gave it to the entries stored before)."""
         return cls(
             customer_id,
             doc.get("missions", {}),
             doc.get("rewards", {}),
             doc.get("wallet", {}),
             updated_at,
+            version,
         )

@@ -19,21 +19,33 @@ from questline.service_kit.idempotency import SqlIdempotencyKeys
 from questline.service_kit.uow import SqlReads, SqlUnitOfWork
 
 
-def to_contract(event: GiftEvent) -> contract.EventData:
+def to_contract(event: GiftEvent) -> list[contract.EventData]:
     match event:
         case StockChanged():
-            return contract.GiftStockChanged(
-                gift_id=event.gift_id, name=event.name, stock=event.stock
-            )
+            # Two contracts from one change: the stock-changed event of the original
+            # catalogue, and the whole entry (with stockedTotal) that read models keep.
+            return [
+                contract.GiftStockChanged(
+                    gift_id=event.gift_id, name=event.name, stock=event.stock
+                ),
+                contract.GiftCatalogued(
+                    gift_id=event.gift_id,
+                    name=event.name,
+                    stock=event.stock,
+                    stocked_total=event.stocked_total,
+                ),
+            ]
         case GiftExchanged():
-            return contract.GiftExchanged(
-                exchange_id=event.exchange_id,
-                reward_id=event.reward_id,
-                customer_id=event.customer_id,
-                gift_id=event.gift_id,
-                stock_left=event.stock_left,
-                exchanged_at=event.exchanged_at,
-            )
+            return [
+                contract.GiftExchanged(
+                    exchange_id=event.exchange_id,
+                    reward_id=event.reward_id,
+                    customer_id=event.customer_id,
+                    gift_id=event.gift_id,
+                    stock_left=event.stock_left,
+                    exchanged_at=event.exchanged_at,
+                )
+            ]
 
 
 class SqlGiftUnitOfWork(SqlUnitOfWork):
@@ -47,7 +59,7 @@ class SqlGiftUnitOfWork(SqlUnitOfWork):
         self.idempotency_keys = SqlIdempotencyKeys(conn, view_json, view_from_json)
 
     def publish(self, events: Sequence[GiftEvent], causation_id: str | None = None) -> None:
-        self.stage((to_contract(e) for e in events), causation_id)
+        self.stage((c for e in events for c in to_contract(e)), causation_id)
 
 
 class SqlGiftReader(SqlReads):

@@ -1,4 +1,5 @@
-"""Every context's events, turned into folds on the customer's page."""
+"""Every context's events, turned into folds on the customer's page, and the gift
+catalogue's names, which the pages that show a gift carry."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from questline.contracts import events as contract
-from questline.mypage.application.ports import MyPageStore
-from questline.mypage.application.project import Fact, project
+from questline.mypage.application.ports import GiftNames, MyPageStore
+from questline.mypage.application.project import Fact, GiftListed, project
 from questline.mypage.domain.view import MyPage
 from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
@@ -41,20 +42,31 @@ def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
     return None
 
 
+def _fact(event: IncomingEvent) -> Fact | None:
+    fold = _fold(event.data)
+    customer_id = getattr(event.data, "customer_id", None)
+    if fold is None or customer_id is None:
+        return None
+    shows = event.data.gift_id if isinstance(event.data, contract.RewardExchanged) else None
+    return Fact(customer_id, fold, at=event.time, gift_id=shows)
+
+
 def handlers(
-    store_on: Callable[[Connection], MyPageStore], clock: Callable[[], datetime]
+    store_on: Callable[[Connection], MyPageStore],
+    names_on: Callable[[Connection], GiftNames],
+    clock: Callable[[], datetime],
 ) -> EventHandlers:
     """Every type goes to one handler: the whole batch is one load and one save per
     customer, whatever the topics its events came from."""
 
     async def fold_into_pages(conn: Connection, events: Sequence[IncomingEvent]) -> None:
-        facts = []
-        for event in events:
-            fold = _fold(event.data)
-            customer_id = getattr(event.data, "customer_id", None)
-            if fold is not None and customer_id is not None:
-                facts.append(Fact(customer_id, fold))
-        await project(facts, store_on(conn), clock())
+        facts = [fact for event in events if (fact := _fact(event)) is not None]
+        listed = [
+            GiftListed(e.data.gift_id, e.data.name)
+            for e in events
+            if isinstance(e.data, contract.GiftCatalogued)
+        ]
+        await project(facts, store_on(conn), clock(), names_on(conn), listed)
 
     return dict.fromkeys(
         (
@@ -64,6 +76,7 @@ def handlers(
             contract.RewardMarkedExchanged,
             contract.RewardDeposited,
             contract.RewardExchanged,
+            contract.GiftCatalogued,
         ),
         fold_into_pages,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from questline.mypage.domain.view import MyPage
@@ -32,6 +32,9 @@ class WalletItem(Body):
     status: str | None
     deposited_at: datetime | None
     gift_id: str | None
+    gift_name: str | None = Field(
+        description="The gift's name from the gift catalogue; null while it is not known yet"
+    )
     exchange_id: str | None
     exchanged_at: datetime | None
 

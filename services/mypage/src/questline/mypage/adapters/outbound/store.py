@@ -9,29 +9,31 @@ from collections.abc import Collection, Mapping
 
 from asyncpg import Record
 
+from questline.mypage.application.ports import KnownNames
 from questline.mypage.domain.view import MyPage
 from questline.service_kit.db import Connection, Database
 from questline.service_kit.notices import notify
 
 CHANNEL = "mypage_pages"
-
-
-def _page(row: Record) -> MyPage:
-    # Version 0 is a claim made in this transaction: no page yet, no time of change.
-    return MyPage.from_document(
-        row["customer_id"], row["document"], row["updated_at"] if row["version"] else None
-    )
+# A notice naming no customer but every page (never a customer id: ids start with a
+# letter or digit): a rebuilt read model replaced the old one.
+EVERY_PAGE = "*"
 
 
 class SqlMyPageStore:
-    """The projection's side, bound to the consumer batch's transaction."""
+    """The projection's side, bound to the consumer batch's transaction.
+
+    `first_version`: the version a claimed row starts from (its first save adds one). A
+    rebuilt copy starts far above every version the live copy has shown, so that a page's
+    version never repeats, not even across a rebuild. `announce`: tell every mypage
+    process which pages changed (a copy being rebuilt is read by nobody yet)."""
 
     # FOR UPDATE locks only rows that exist: a new customer's row is claimed first, so two
     # replicas folding that customer's first events queue instead of overwriting. Claims
     # are inserted in customer order, as the rows are then locked: no deadlocks.
     _CLAIM = (
         "INSERT INTO customer_pages (customer_id, document, version, updated_at) "
-        "SELECT c, '{}'::jsonb, 0, now() FROM unnest($1::text[]) AS c ORDER BY c "
+        "SELECT c, '{}'::jsonb, $2::bigint, now() FROM unnest($1::text[]) AS c ORDER BY c "
         "ON CONFLICT DO NOTHING"
     )
     _LOCK = (
@@ -41,34 +43,111 @@ class SqlMyPageStore:
     # Bumped on every change: lets a client (or a push channel) tell what is new.
     _SAVE = (
         "INSERT INTO customer_pages AS p (customer_id, document, version, updated_at) "
-        "SELECT c, d, 1, u FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS n(c, d, u) "
+        "SELECT c, d, $4::bigint + 1, u "
+        "FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS n(c, d, u) "
         "ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, "
         "version = p.version + 1, updated_at = excluded.updated_at"
     )
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, first_version: int = 0, announce: bool = True) -> None:
         self._conn = conn
+        self._first = first_version
+        self._announce = announce
+
+    def _page(self, row: Record) -> MyPage:
+        # At its first version the row is a claim made in this transaction: no page yet,
+        # no time of change.
+        claimed = row["version"] == self._first
+        return MyPage.from_document(
+            row["customer_id"],
+            row["document"],
+            None if claimed else row["updated_at"],
+            row["version"],
+        )
 
     async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
         ids = list(customer_ids)
-        await self._conn.execute(self._CLAIM, ids)
-        return {row["customer_id"]: _page(row) for row in await self._conn.fetch(self._LOCK, ids)}
+        await self._conn.execute(self._CLAIM, ids, self._first)
+        rows = await self._conn.fetch(self._LOCK, ids)
+        return {row["customer_id"]: self._page(row) for row in rows}
 
     async def save(self, pages: Collection[MyPage]) -> None:
         if not pages:
             return
         ids = [p.customer_id for p in pages]
         await self._conn.execute(
-            self._SAVE, ids, [p.to_document() for p in pages], [p.updated_at for p in pages]
+            self._SAVE,
+            ids,
+            [p.to_document() for p in pages],
+            [p.updated_at for p in pages],
+            self._first,
         )
-        # Heard by every mypage process once committed: their read caches drop these.
-        await notify(self._conn, CHANNEL, ids)
+        if self._announce:
+            # Heard by every mypage process once committed: their read caches drop these,
+            # their open streams read them again.
+            await notify(self._conn, CHANNEL, ids)
+
+
+class SqlGiftNames:
+    """The gift name table, bound to the consumer batch's transaction. Rows are locked
+    only when a name is new, changed or missing (rare), always in gift id order and
+    before any page: two batches never wait on each other in a circle."""
+
+    _READ = (
+        "SELECT gift_id, name FROM gift_names WHERE gift_id = ANY($1::text[]) AND name IS NOT NULL"
+    )
+    # New names are recorded, missing ones claimed (a NULL name). A conflict locks the
+    # row even when nothing changes: a claimed gift cannot be named by another batch
+    # until this one has committed the pages that wait for its name.
+    _RECORD = (
+        "INSERT INTO gift_names AS g (gift_id, name) "
+        "SELECT * FROM unnest($1::text[], $2::text[]) AS n(gift_id, name) ORDER BY 1 "
+        "ON CONFLICT (gift_id) DO UPDATE SET name = excluded.name "
+        "WHERE excluded.name IS NOT NULL AND g.name IS DISTINCT FROM excluded.name "
+        "RETURNING gift_id, name"
+    )
+    _WAIT = (
+        "INSERT INTO gift_name_waits (gift_id, customer_id) "
+        "SELECT * FROM unnest($1::text[], $2::text[]) AS w(g, c) ORDER BY 1, 2 "
+        "ON CONFLICT DO NOTHING"
+    )
+    _STOP_WAITING = (
+        "DELETE FROM gift_name_waits WHERE gift_id = ANY($1::text[]) RETURNING gift_id, customer_id"
+    )
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def settle(self, listed: Mapping[str, str], shown: Collection[str]) -> KnownNames:
+        stored = await self._read(listed.keys() | set(shown))
+        changed = {g: n for g, n in listed.items() if stored.get(g) != n}
+        missing = set(shown) - stored.keys() - listed.keys()
+        named: dict[str, str] = {}
+        if changed or missing:
+            ids = sorted(changed.keys() | missing)
+            rows = await self._conn.fetch(self._RECORD, ids, [changed.get(g) for g in ids])
+            named = {r["gift_id"]: r["name"] for r in rows if r["name"] is not None}
+            if missing:  # locked now: a name committed meanwhile is seen
+                stored |= await self._read(missing)
+        known = stored | dict(listed)
+        return KnownNames(known={g: known[g] for g in shown if g in known}, named=named)
+
+    async def _read(self, gift_ids: Collection[str]) -> dict[str, str]:
+        rows = await self._conn.fetch(self._READ, list(gift_ids))
+        return {r["gift_id"]: r["name"] for r in rows}
+
+    async def wait(self, waiting: Collection[tuple[str, str]]) -> None:
+        await self._conn.execute(self._WAIT, [g for g, _c in waiting], [c for _g, c in waiting])
+
+    async def stop_waiting(self, gift_ids: Collection[str]) -> list[tuple[str, str]]:
+        rows = await self._conn.fetch(self._STOP_WAITING, list(gift_ids))
+        return [(r["gift_id"], r["customer_id"]) for r in rows]
 
 
 class SqlMyPageReader:
     """The query side: one prepared SELECT in autocommit (no BEGIN/ROLLBACK round trips)."""
 
-    _GET = "SELECT document, updated_at FROM customer_pages WHERE customer_id = $1"
+    _GET = "SELECT document, updated_at, version FROM customer_pages WHERE customer_id = $1"
 
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -76,4 +155,6 @@ class SqlMyPageReader:
     async def get(self, customer_id: str) -> MyPage | None:
         async with self._db.connection() as conn:
             row = await conn.fetchrow(self._GET, customer_id)
-        return MyPage.from_document(customer_id, row[0], row[1]) if row is not None else None
+        if row is None:
+            return None
+        return MyPage.from_document(customer_id, row[0], row[1], row[2])

@@ -2,8 +2,8 @@
 
 These rows are written by the migration, not by a use case, so no GiftStockChanged
 leaves for them: the catalogue is read from gift's own API (`GET /gifts`), which is
-the source of truth for names and stock. A read model learns a seeded gift from events
-only once its stock changes through the API.
+the source of truth for names and stock. Revision 0004 announces them (and every other
+gift then in the catalogue) as GiftCatalogued, once.
 
 Revision ID: 0002
 """

@@ -1,0 +1,69 @@
+"""Revision 0002 on pages stored before gift names existed: every wallet entry gains a
+`gift_name`, and the pages that show a gift wait for its name, which the gift
+context's announced catalogue then brings."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from questline.contracts import events as contract
+from questline.mypage import bootstrap
+from questline.mypage.adapters.outbound.store import SqlMyPageReader
+from questline.service_kit.db import Database
+from questline.service_kit.migrations import upgrade
+
+from .conftest import incoming
+
+pytestmark = pytest.mark.integration
+
+OLD_ENTRY = {  # a wallet entry as revision 0001's code stored it
+    "reward_id": "rw-1",
+    "mission_id": "ach-1",
+    "points": 50,
+    "status": "EXCHANGED",
+    "deposited_at": "2025-05-01T12:00:00Z",
+    "gift_id": "gift-potion",
+    "exchange_id": "x-1",
+    "exchanged_at": "2025-05-01T12:05:00Z",
+}
+
+
+async def test_pages_stored_before_gift_names_get_the_name_once_the_gift_is_announced(
+    infra: Any, apply: Any
+) -> None:
+    url = await asyncio.to_thread(infra.new_database, "mypage")
+    await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url, "0001")
+    database = Database(url)
+    try:
+        async with database.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO customer_pages (customer_id, document, version, updated_at) "
+                "VALUES ('alice', $1::jsonb, 3, now()), ('bob', $2::jsonb, 1, now())",
+                {"missions": {}, "rewards": {}, "wallet": {"rw-1": OLD_ENTRY}},
+                {"missions": {}, "rewards": {}, "wallet": {}},
+            )
+
+        await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url)
+
+        reader = SqlMyPageReader(database)
+        page = await reader.get("alice")
+        assert page is not None
+        assert page.visible_wallet() == [{**OLD_ENTRY, "gift_name": None}]
+        bob = await reader.get("bob")
+        assert bob is not None and bob.to_document()["wallet"] == {}
+
+        potion = contract.GiftCatalogued(
+            gift_id="gift-potion", name="Health potion pack", stock=999, stocked_total=1000
+        )
+        async with database.transaction() as conn:
+            await apply(conn, [incoming("e1", potion)])
+
+        page = await reader.get("alice")
+        assert page is not None
+        assert [w["gift_name"] for w in page.visible_wallet()] == ["Health potion pack"]
+        assert page.version == 4
+    finally:
+        await database.close()
