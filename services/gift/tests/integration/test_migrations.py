@@ -1,6 +1,6 @@
 """Revision 0003 on a database that already holds gifts and exchange records: the
 stock ever received and each record's stock left are rebuilt, so invariant 4 holds
-from the first moment. Revision 0004 announces every gift then in the catalogue."""
+from the first moment. Revision 0005 announces every gift then in the catalogue."""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ async def test_a_gift_added_again_with_its_key_is_the_first_gift_and_no_second_o
     assert (first.replayed, again.replayed) == (False, True)
     assert again.view == first.view
     assert [v.gift.id for v in await queries.list_gifts(uow)] == [first.view.gift.id]
-    assert uow.published == [StockChanged("id-1", "Golden mount", 5)]
+    assert uow.published == [StockChanged("id-1", "Golden mount", 5, 5)]
 
 
 async def test_a_replayed_answer_is_the_first_one_even_after_the_gift_changed(
@@ -142,7 +142,7 @@ async def test_a_restock_sent_again_with_its_key_adds_the_stock_once(
     assert (first.replayed, again.replayed) == (False, True)
     assert again.view == first.view
     assert (await queries.get_gift("id-1", uow)).gift.stock == 15
-    assert uow.published[-1] == StockChanged("id-1", "Golden mount", 15)
+    assert uow.published[-1] == StockChanged("id-1", "Golden mount", 15, 15)
     assert len(uow.published) == 2
 
 

@@ -101,7 +101,20 @@ def router(pages: MyPageReader, changes: PageChanges, keep_alive_s: float = 15.0
                 "of each is a MyPageResponse (the JSON of GET /mypage/{customerId})",
                 "content": {
                     EVENT_STREAM: {
-                        "schema": {"type": "string"},
+                        # One event of the stream (as OpenAPI 3.2's itemSchema has it).
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "event": {"const": "page"},
+                                "id": {"type": "string", "pattern": "^[0-9]+$"},
+                                "data": {
+                                    "type": "string",
+                                    "contentMediaType": "application/json",
+                                    "description": "A MyPageResponse",
+                                },
+                            },
+                            "required": ["event", "id", "data"],
+                        },
                         "example": 'retry: 2000\n\nid: 7\nevent: page\ndata: {"customerId":'
                         '"alice","missions":[],"wallet":[],"updatedAt":null}\n\n'
                         ": keep-alive\n\n",

@@ -5,7 +5,7 @@ seeded ones of 0002, and any added before gift published its catalogue).
 The rows commit with this revision's mark in one transaction, so they are written
 exactly once; the relay publishes them like any other.
 
-Revision ID: 0004
+Revision ID: 0005
 """
 
 import sqlalchemy as sa
@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from questline.contracts.events import GiftCatalogued
 from questline.service_kit.envelope import to_record
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 
 SOURCE = "/questline/gift"
 CAUSE = "gift-migration-0004"  # no request caused these: this revision did
