@@ -46,9 +46,10 @@ export function sessionOf(user: User | null): Session | null {
 
 /** Where to go once signed in: back where sign-in started, else the role's home. */
 export function landingOf(user: User): string {
+  const home = sessionOf(user)?.operator ? '/console' : '/';
   const state = user.state as { returnTo?: unknown } | undefined;
-  if (typeof state?.returnTo === 'string' && state.returnTo.startsWith('/') && !state.returnTo.startsWith('//')) {
-    return state.returnTo;
-  }
-  return sessionOf(user)?.operator ? '/console' : '/';
+  const back = state?.returnTo;
+  // Only a path of this app (never another origin); from the front door, the role's home.
+  if (typeof back === 'string' && back.startsWith('/') && !back.startsWith('//') && back !== '/') return back;
+  return home;
 }

@@ -159,6 +159,7 @@ function MissionForm({ mission, onSaved }: { mission?: MissionDefinition; onSave
         onSaved(await api.defineMission({ code, title, points, active, startsAt: start, endsAt: end }));
         setCode('');
         setTitle('');
+        setPoints('100');
       }
     } catch (failure) {
       setError(failure);

@@ -22,23 +22,34 @@ const EXCHANGE = '/wallets/alice/rewards/r-1/exchange';
 function renderForm(...routes: Parameters<typeof fakeFetch>) {
   const server = fakeFetch(...routes);
   const onChanged = vi.fn();
+  const onExchanged = vi.fn();
   const api = new QuestlineApi(async () => 'player-token', server.fetch);
-  render(<ExchangeForm api={api} customerId="alice" reward={REWARD} gifts={GIFTS} rewardLabel="50 pts reward" onChanged={onChanged} />);
-  return { server, onChanged };
+  render(
+    <ExchangeForm
+      api={api}
+      customerId="alice"
+      reward={REWARD}
+      gifts={GIFTS}
+      rewardLabel="50 pts reward"
+      onChanged={onChanged}
+      onExchanged={onExchanged}
+    />,
+  );
+  return { server, onChanged, onExchanged };
 }
 
 afterEach(() => vi.useRealTimers());
 
 describe('the exchange form', () => {
   it('offers the gifts in stock and exchanges the one picked', async () => {
-    const { server, onChanged } = renderForm(on('POST', EXCHANGE, () => json({ ...REWARD, status: 'EXCHANGED' })));
+    const { server, onChanged, onExchanged } = renderForm(on('POST', EXCHANGE, () => json({ ...REWARD, status: 'EXCHANGED' })));
     const picker = screen.getByLabelText('Gift for this reward');
     expect(screen.getByRole('option', { name: 'Mount (out of stock)' })).toBeDisabled();
     expect(picker).toHaveValue('gift-hat');
 
     await userEvent.click(screen.getByRole('button', { name: 'Exchange' }));
 
-    expect(await screen.findByRole('status')).toHaveTextContent('Exchanged for Pumpkin hat.');
+    await vi.waitFor(() => expect(onExchanged).toHaveBeenCalledWith({ ...REWARD, status: 'EXCHANGED' }, 'Pumpkin hat'));
     expect(await server.requests[0]!.json()).toEqual({ giftId: 'gift-hat' });
     expect(onChanged).toHaveBeenCalledOnce();
   });

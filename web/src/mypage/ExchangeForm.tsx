@@ -8,7 +8,6 @@ import { useCountdown } from '../ui/useCountdown';
 type Outcome =
   | { kind: 'idle' }
   | { kind: 'sending' }
-  | { kind: 'done'; giftName: string }
   | { kind: 'outOfStock'; message: string }
   | { kind: 'busy'; seconds: number; attempt: number }
   | { kind: 'failed'; message: string };
@@ -21,11 +20,13 @@ interface Props {
   rewardLabel: string;
   /** After any answer that may have changed the wallet or the stock. */
   onChanged: () => void;
+  /** Wallet's EXCHANGED entry, and the gift's name (the form goes once the page shows it). */
+  onExchanged: (entry: WalletItem, giftName: string) => void;
 }
 
 /** Pick a gift for an AVAILABLE reward and exchange it. Out of stock (409) and a busy
  * gift shop (503 + Retry-After) leave the reward available and say so. */
-export function ExchangeForm({ api, customerId, reward, gifts, rewardLabel, onChanged }: Props) {
+export function ExchangeForm({ api, customerId, reward, gifts, rewardLabel, onChanged, onExchanged }: Props) {
   const id = useId();
   const inStock = gifts.filter((gift) => gift.stock > 0);
   const [giftId, setGiftId] = useState('');
@@ -40,8 +41,9 @@ export function ExchangeForm({ api, customerId, reward, gifts, rewardLabel, onCh
     if (!chosen) return;
     setOutcome({ kind: 'sending' });
     try {
-      await api.exchange(customerId, reward.rewardId, chosen);
-      setOutcome({ kind: 'done', giftName: gifts.find((g) => g.id === chosen)?.name ?? chosen });
+      const entry = await api.exchange(customerId, reward.rewardId, chosen);
+      setOutcome({ kind: 'idle' });
+      onExchanged(entry, gifts.find((g) => g.id === chosen)?.name ?? chosen);
       onChanged();
     } catch (error) {
       if (error instanceof ApiError && error.outOfStock) {
@@ -73,7 +75,6 @@ export function ExchangeForm({ api, customerId, reward, gifts, rewardLabel, onCh
           {outcome.kind === 'sending' ? 'Exchanging…' : waiting ? `Try again in ${wait} s` : 'Exchange'}
         </button>
       </div>
-      {outcome.kind === 'done' && <Notice tone="success">Exchanged for {outcome.giftName}.</Notice>}
       {outcome.kind === 'outOfStock' && <Notice tone="warning">{outcome.message}</Notice>}
       {busy && (
         <Notice tone="warning" className="busy">

@@ -92,7 +92,24 @@ describe('My Page', () => {
     expect(await screen.findByText(/Live updates unavailable/)).toBeInTheDocument();
     await userEvent.click(await screen.findByRole('button', { name: 'Exchange' }));
     expect(await screen.findByText(/Exchanged for Pumpkin hat ·/)).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Exchanged your 50 pts reward from Win your first match for Pumpkin hat.');
     expect(reads).toBe(2);
+  });
+
+  it('shows the exchange at once, before My Page has caught up with it', async () => {
+    const page = myPage({ missions: [MISSION], wallet: [ENTRY] });
+    const exchanged = { ...ENTRY, status: 'EXCHANGED', giftId: 'gift-hat', exchangeId: 'x-1', exchangedAt: '2026-01-01T10:00:05Z' };
+    renderPage(
+      PLAYER,
+      on('GET', '/mypage/alice', () => json(page)), // still the page from before the exchange
+      noStream,
+      on('POST', '/wallets/alice/rewards/r-1/exchange', () => json(exchanged)),
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'Exchange' }));
+    const wallet = screen.getByRole('region', { name: 'Wallet' });
+    expect(await within(wallet).findByText(/Exchanged for Pumpkin hat ·/)).toBeInTheDocument();
+    expect(within(wallet).queryByRole('button', { name: 'Exchange' })).toBeNull();
+    expect(within(screen.getByRole('region', { name: 'Achieved missions' })).getByText('Exchanged')).toBeInTheDocument();
   });
 
   it('says what went wrong when the page cannot be read, and offers to try again', async () => {

@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useState } from 'react';
 import type { StreamState } from '../api/stream';
 import type { Gift, MissionItem, WalletItem } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -27,7 +27,7 @@ export function MyPageView() {
 
 function PlayerPage({ customerId }: { customerId: string }) {
   const { api } = useAuth();
-  const { page, error, stream, reload } = useMyPage(api, customerId);
+  const { page, error, stream, reload, recordExchange } = useMyPage(api, customerId);
   const gifts = useGifts(api);
   const reloadGifts = gifts.reload;
   const afterExchange = useCallback(() => {
@@ -59,6 +59,7 @@ function PlayerPage({ customerId }: { customerId: string }) {
             gifts={gifts.data ?? []}
             customerId={customerId}
             onChanged={afterExchange}
+            onExchanged={recordExchange}
           />
         </div>
       )}
@@ -115,22 +116,27 @@ interface WalletProps {
   gifts: Gift[];
   customerId: string;
   onChanged: () => void;
+  onExchanged: (entry: WalletItem, giftName: string) => void;
 }
 
-function Wallet({ wallet, missions, gifts, customerId, onChanged }: WalletProps) {
+function Wallet({ wallet, missions, gifts, customerId, onChanged, onExchanged }: WalletProps) {
   const { api } = useAuth();
+  // Said here, not in the form: the form goes as soon as the page shows the exchange.
+  const [said, setSaid] = useState<string | null>(null);
   const titleOf = new Map(missions.map((m) => [m.missionId, m.missionTitle ?? m.missionCode]));
   const giftName = (entry: WalletItem) =>
     entry.giftName ?? gifts.find((gift) => gift.id === entry.giftId)?.name ?? entry.giftId ?? 'a gift';
   return (
     <section aria-labelledby="wallet-title" className="card">
       <h2 id="wallet-title">Wallet</h2>
+      {said && <Notice tone="success">{said}</Notice>}
       {wallet.length === 0 ? (
         <p className="empty">Your wallet is empty. Rewards land here as soon as a mission is achieved.</p>
       ) : (
         <ul className="items">
           {wallet.map((entry) => {
-            const label = `${points(entry.points)} reward${entry.missionId && titleOf.has(entry.missionId) ? ` for ${titleOf.get(entry.missionId)}` : ''}`;
+            const mission = entry.missionId ? titleOf.get(entry.missionId) : undefined;
+            const label = `${points(entry.points)} reward${mission ? ` from ${mission}` : ''}`;
             return (
               <li key={entry.rewardId} className="item reward" data-reward-id={entry.rewardId}>
                 <div className="item-main">
@@ -152,6 +158,10 @@ function Wallet({ wallet, missions, gifts, customerId, onChanged }: WalletProps)
                     gifts={gifts}
                     rewardLabel={label}
                     onChanged={onChanged}
+                    onExchanged={(exchanged, gift) => {
+                      setSaid(`Exchanged your ${label} for ${gift}.`);
+                      onExchanged(exchanged, gift);
+                    }}
                   />
                 )}
               </li>

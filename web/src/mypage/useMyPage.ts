@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { QuestlineApi } from '../api/client';
 import type { StreamState } from '../api/stream';
-import type { Gift, MyPage } from '../api/types';
+import type { Gift, MyPage, WalletItem } from '../api/types';
 import { useLoaded, type Loaded } from '../ui/useLoaded';
 
 /** The later of two versions of the page (a slow read must not undo a pushed update). */
@@ -10,11 +10,29 @@ export function newer(candidate: MyPage, current: MyPage | null): MyPage {
   return Date.parse(candidate.updatedAt) < Date.parse(current.updatedAt) ? current : candidate;
 }
 
+/** The page with the player's own exchanges shown at once: wallet answered them, and My
+ * Page (built from events) catches up a moment later. */
+export function withExchanges(page: MyPage, exchanged: Record<string, WalletItem>): MyPage {
+  if (Object.keys(exchanged).length === 0) return page;
+  return {
+    ...page,
+    wallet: page.wallet.map((entry) => {
+      const done = exchanged[entry.rewardId];
+      return done && entry.status !== 'EXCHANGED' ? { ...entry, ...done } : entry;
+    }),
+    missions: page.missions.map((mission) =>
+      mission.rewardId && exchanged[mission.rewardId] ? { ...mission, rewardStatus: 'EXCHANGED' } : mission,
+    ),
+  };
+}
+
 export interface MyPageState {
   page: MyPage | null;
   error: unknown;
   stream: StreamState;
   reload: () => void;
+  /** The EXCHANGED entry wallet answered, with the gift's name. */
+  recordExchange: (entry: WalletItem, giftName: string) => void;
 }
 
 /** The player's page: read once, then kept current by the push stream; without a stream
@@ -24,6 +42,7 @@ export function useMyPage(api: QuestlineApi, customerId: string): MyPageState {
   const [error, setError] = useState<unknown>(null);
   const [stream, setStream] = useState<StreamState>('connecting');
   const [round, setRound] = useState(0);
+  const [exchanged, setExchanged] = useState<Record<string, WalletItem>>({});
 
   useEffect(() => {
     let current = true;
@@ -54,7 +73,12 @@ export function useMyPage(api: QuestlineApi, customerId: string): MyPageState {
   }, [api, customerId]);
 
   const reload = useCallback(() => setRound((n) => n + 1), []);
-  return { page, error, stream, reload };
+  const recordExchange = useCallback(
+    (entry: WalletItem, giftName: string) => setExchanged((known) => ({ ...known, [entry.rewardId]: { ...entry, giftName } })),
+    [],
+  );
+  const shown = useMemo(() => page && withExchanges(page, exchanged), [page, exchanged]);
+  return { page: shown, error, stream, reload, recordExchange };
 }
 
 export function useGifts(api: QuestlineApi): Loaded<Gift[]> {

@@ -17,8 +17,14 @@ def embedded_auth(environ: dict[str, str] | None = None) -> bool:
 
 
 def register_dev_accounts(auth_database_url: str, issuer: str) -> None:
-    """Create (or reset the password of) each dev account, as `register-player` and
-    `register-operator` do."""
+    register_accounts(auth_database_url, issuer, DEV_ACCOUNTS, DEV_PASSWORD)
+
+
+def register_accounts(
+    auth_database_url: str, issuer: str, accounts: dict[str, str], password: str
+) -> None:
+    """Create (or reset the password of) each account (username → "player" or
+    "operator"), as `register-player` and `register-operator` do."""
     from questline.auth import bootstrap
     from questline.auth.application.register import register_account
     from questline.auth.domain.accounts import Role
@@ -28,9 +34,9 @@ def register_dev_accounts(auth_database_url: str, issuer: str) -> None:
     parts = bootstrap.storage(settings)
     parts.store.open()
     try:
-        for username, role in DEV_ACCOUNTS.items():
+        for username, role in accounts.items():
             register_account(
-                username, DEV_PASSWORD, Role(role), accounts=parts.accounts, hasher=parts.hasher
+                username, password, Role(role), accounts=parts.accounts, hasher=parts.hasher
             )
     finally:
         parts.store.close()
