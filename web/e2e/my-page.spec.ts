@@ -48,8 +48,10 @@ test('an exchange from the page succeeds and the reward becomes EXCHANGED', asyn
   await expect(reward.getByText('Exchanged', { exact: true })).toBeVisible();
   await expect(reward.getByText(`Exchanged for ${lantern} ·`)).toBeVisible();
   await expect(page.getByRole('region', { name: 'Gift shop' }).getByRole('listitem').filter({ hasText: lantern })).toContainText('2 left');
-  const entries = (await pageOf(request, player)).wallet;
-  expect(entries.map((w) => w.status).sort()).toEqual(['AVAILABLE', 'EXCHANGED']);
+  // My Page's read model, built from events, comes to say the same.
+  await expect
+    .poll(async () => (await pageOf(request, player)).wallet.map((w) => w.status).sort())
+    .toEqual(['AVAILABLE', 'EXCHANGED']);
   await screenshot(page, info, 'my-page');
 
   await page.setViewportSize({ width: 390, height: 844 }); // a phone
