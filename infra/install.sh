@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Questline needs and is missing; fast when everything is there.
-# Prerequisites on the machine: Python 3.11, Java 17+, Maven, Node 20 (npm);
+# Prerequisites on the machine: Python 3.11, Java 17+, Maven, Node 20.19+ (npm);
 # for `--test` (make test) also Go, to build Toxiproxy, and Debian's chromium (installed
 # here with apt-get when missing) for the browser tests.
 set -euo pipefail
@@ -42,8 +42,9 @@ fi
 # No browser is ever downloaded: the browser tests drive Debian's chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 command -v npm >/dev/null || { say "Node 20 and npm are required for the web app"; exit 1; }
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$node_major" -lt 20 ]; then say "Node 20+ is required (found $(node --version))"; exit 1; fi
+# Vite 7 needs Node 20.19 or later.
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+  || { say "Node 20.19+ is required (found $(node --version))"; exit 1; }
 if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
   say "installing the web app's packages (npm ci)"
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
