@@ -34,7 +34,8 @@ export interface Session {
 }
 
 export function sessionOf(user: User | null): Session | null {
-  if (user === null || user.expired === true && !user.refresh_token) return null;
+  // An expired token with a refresh token is still a session: the next call renews it.
+  if (user === null || (user.expired === true && !user.refresh_token)) return null;
   const scopes = new Set((user.scope ?? '').split(' '));
   return {
     subject: user.profile.sub,
