@@ -3,12 +3,12 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 
-.PHONY: install install-test install-bench run test chaos lint format unit integration e2e contracts clean help token audit
+.PHONY: install install-test install-bench run test chaos lint format unit web-unit integration e2e contracts clean help token audit
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
 	@echo "make test   install what is missing, lint, then unit, integration and e2e tests"
-	@echo "make lint   ruff, mypy, import-linter and the contracts check"
+	@echo "make lint   ruff, mypy, import-linter, the contracts check, eslint and tsc (web/)"
 	@echo "make audit  check invariants 1-6 across the running system, read-only (ARGS=\"--wait 60\")"
 	@echo "make bench  benchmark the whole system (BENCH_ARGS=\"--quick\" for a smoke run)"
 	@echo "make chaos  5 minutes of kills, pauses and cut links under load, then the audit (CHAOS_ARGS=...)"
@@ -24,7 +24,7 @@ install-test:
 run: install
 	@$(PY) -m questline.devstack run
 
-test: install-test lint
+test: install-test lint web-unit
 	@$(PY) -m pytest
 
 lint:
@@ -33,6 +33,7 @@ lint:
 	@$(PY) -m mypy
 	@.venv/bin/lint-imports --no-cache --no-logo
 	@$(PY) -m questline.contracts check
+	@cd web && npm run --silent lint && npm run --silent typecheck
 
 # An access token for the running system, and nothing else on stdout: TOKEN=$(make -s token …)
 token:
@@ -47,8 +48,13 @@ format:
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
-unit:
+unit: web-unit
 	@$(PY) -m pytest -m "not integration and not e2e"
+
+# The web app's Vitest suite (components, API client, stream reader); the browser tests
+# run in pytest's e2e ring (tests/e2e/test_web.py) against the running system.
+web-unit:
+	@cd web && npm test --silent
 
 integration:
 	@$(PY) -m pytest -m integration

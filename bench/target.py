@@ -172,10 +172,11 @@ def start_stack(data_dir: Path, *, free: bool = False, keep_data: bool = False) 
         shutil.rmtree(data_dir)
     config = StackConfig(repo_root=REPO_ROOT, data_dir=data_dir)
     if free:
-        ports = free_ports(4 + len(SERVICES))
+        ports = free_ports(5 + len(SERVICES))
         config.kafka_port, config.controller_port = ports[0], ports[1]
         config.gateway_port, config.gateway_admin_port = ports[2], ports[3]
-        config.http_ports = dict(zip(SERVICES, ports[4:], strict=True))
+        config.web_port = ports[4]
+        config.http_ports = dict(zip(SERVICES, ports[5:], strict=True))
     with raised_limits() as raised:  # the Stack builds its gateway's settings now
         stack = Stack(config)
     began = time.monotonic()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Questline needs and is missing; fast when everything is there.
-# Prerequisites on the machine: Python 3.11, Java 17+, Maven, (Node 20 later);
-# for `--test` (make test) also Go, to build Toxiproxy.
+# Prerequisites on the machine: Python 3.11, Java 17+, Maven, Node 20.19+ (npm);
+# for `--test` (make test) also Go, to build Toxiproxy, and Debian's chromium (installed
+# here with apt-get when missing) for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never   # uv must use the machine's Python, never fetch one
@@ -35,6 +36,36 @@ fi
 
 # The Kafka broker's jars, from Maven Central, cached in .cache/kafka (once).
 .venv/bin/python -m questline.devstack fetch
+
+# The web app: its packages from package-lock.json (npm ci), then its build (web/dist,
+# served by `make run` through the gateway), each only when missing or out of date.
+# No browser is ever downloaded: the browser tests drive Debian's chromium.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+command -v npm >/dev/null || { say "Node 20 and npm are required for the web app"; exit 1; }
+# Vite 7 needs Node 20.19 or later.
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+  || { say "Node 20.19+ is required (found $(node --version))"; exit 1; }
+if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  say "installing the web app's packages (npm ci)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+web_sources=(web/src web/public web/index.html web/package.json web/package-lock.json
+  web/vite.config.ts web/tsconfig.json)
+if [ ! -f web/dist/index.html ] \
+  || [ -n "$(find "${web_sources[@]}" -newer web/dist/index.html -print -quit)" ]; then
+  say "building the web app (npm run build)"
+  (cd web && npm run --silent build >/dev/null)
+fi
+
+# Chromium for the browser tests (Playwright drives /usr/bin/chromium), from Debian.
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing chromium with apt-get (for the browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "missing: /usr/bin/chromium (apt-get install chromium) for the browser tests"; exit 1
+  fi
+fi
 
 # Toxiproxy (fault injection in the tests), built from the Go module proxy (once).
 # Only `make test` asks for it (--test): running Questline needs no Go.

@@ -40,6 +40,11 @@ PUBLIC: list[tuple[str, str, str, bool, str | None]] = [
     ("GET", "/wallets/c-1", "wallet", True, None),
     ("POST", "/wallets/c-1/rewards/r-1/exchange", "wallet", True, None),
     ("GET", "/admin/circuit-breakers", "wallet", True, "liveops"),
+    ("GET", "/ops/mission/status", "mission", True, "liveops"),
+    ("GET", "/ops/reward/status", "reward", True, "liveops"),
+    ("GET", "/ops/wallet/status", "wallet", True, "liveops"),
+    ("GET", "/ops/gift/status", "gift", True, "liveops"),
+    ("GET", "/ops/mypage/status", "mypage", True, "liveops"),
     ("GET", "/gifts", "gift", False, None),
     ("GET", "/gifts/g-1", "gift", False, None),
     ("POST", "/gifts", "gift", True, "liveops"),
@@ -65,6 +70,8 @@ NOT_ROUTED: list[tuple[str, str]] = [
     ("HEAD", "/gifts"),
     ("POST", "/oauth/introspect"),
     ("GET", "/wallets/c-1/rewards/r-1/exchange"),
+    ("GET", "/ops/auth/status"),  # auth has no status of this kind
+    ("GET", "/ops/wallet"),
 ]
 
 

@@ -81,6 +81,12 @@ ROUTES: tuple[Route, ...] = (*(Route(*row) for row in (
     ("GET",   "/wallets/{customer}",                       "wallet",  TOKEN),
     ("POST",  "/wallets/{customer}/rewards/{id}/exchange", "wallet",  TOKEN,  None,    "exchange"),
     ("GET",   "/admin/circuit-breakers",                   "wallet",  TOKEN,  LIVEOPS),
+    # The LiveOps console's status: each service reports on itself (service_kit.ops).
+    ("GET",   "/ops/mission/status",                       "mission", TOKEN,  LIVEOPS),
+    ("GET",   "/ops/reward/status",                        "reward",  TOKEN,  LIVEOPS),
+    ("GET",   "/ops/wallet/status",                        "wallet",  TOKEN,  LIVEOPS),
+    ("GET",   "/ops/gift/status",                          "gift",    TOKEN,  LIVEOPS),
+    ("GET",   "/ops/mypage/status",                        "mypage",  TOKEN,  LIVEOPS),
     ("GET",   "/gifts",                                    "gift",    ANYONE),
     ("GET",   "/gifts/{id}",                               "gift",    ANYONE),
     ("POST",  "/gifts",                                    "gift",    TOKEN,  LIVEOPS),
@@ -98,7 +104,7 @@ ROUTES: tuple[Route, ...] = (*(Route(*row) for row in (
 # API's (or a service's private routes), so a miss there is a 404, not a web page.
 API_SEGMENTS = (
     ".well-known", "oauth", "missions", "mission-definitions", "rewards", "wallets",
-    "admin", "gifts", "exchanges", "mypage", "health", "metrics",
+    "admin", "gifts", "exchanges", "mypage", "health", "metrics", "ops",
 )  # fmt: skip
 WEB = "web"
 JWKS = "jwks"

@@ -10,6 +10,12 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from questline.devstack.dev_accounts import (
+    DEV_ACCOUNTS,
+    DEV_PASSWORD,
+    embedded_auth,
+    register_dev_accounts,
+)
 from questline.devstack.kafka import ensure_kafka_jars
 from questline.devstack.stack import SERVICES, Stack, StackConfig
 
@@ -47,6 +53,8 @@ def run() -> int:
         )
         stack.start_all()
         stack.wait_ready(timeout=90)
+        if embedded_auth():
+            register_dev_accounts(stack.database_urls["auth"], stack.gateway_url)
         _say(f"ready in {time.monotonic() - started:.1f} s")
         print()
         print("  service   URL                      API docs")
@@ -56,10 +64,13 @@ def run() -> int:
         print(f"  kafka     {stack.kafka.bootstrap}")
         print(f"  postgres  {stack.postgres.socket_dir} (unix socket)")
         print(f"  logs      {stack.logs}")
+        if embedded_auth():
+            accounts = ", ".join(f"{role} {name}" for name, role in DEV_ACCOUNTS.items())
+            print(f"  sign in   {accounts} (password {DEV_PASSWORD})")
         print()
         _say(
-            f"open {stack.gateway_url}  (every API, with a token: "
-            'make token ARGS="--player alice").  Ctrl-C stops everything.'
+            f"open {stack.gateway_url}  (My Page and the LiveOps console; every API, with a "
+            'token: make token ARGS="--player alice").  Ctrl-C stops everything.'
         )
         while not stopping:  # Kafka and PostgreSQL too are restarted if they die
             for line in stack.supervise_once():

@@ -28,7 +28,7 @@ def sandbox(
     """Started and ready on entry, stopped and removed on exit. With `supervisor` (what
     to do with its lines), crashed parts are restarted as `make run` restarts them."""
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))  # short: Unix socket paths
-    ports = free_ports(4 + len(SERVICES))
+    ports = free_ports(5 + len(SERVICES))
     config = StackConfig(
         repo_root=REPO_ROOT,
         data_dir=root,
@@ -36,7 +36,8 @@ def sandbox(
         controller_port=ports[1],
         gateway_port=ports[2],
         gateway_admin_port=ports[3],
-        http_ports=dict(http_ports or zip(SERVICES, ports[4:], strict=True)),
+        web_port=ports[4],
+        http_ports=dict(http_ports or zip(SERVICES, ports[5:], strict=True)),
         # A killed consumer's partitions move on after this long (Kafka's minimum).
         env={"QUESTLINE_*_CONSUMER_SESSION_TIMEOUT_MS": "6000", **(env or {})},
     )

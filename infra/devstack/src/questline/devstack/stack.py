@@ -25,6 +25,7 @@ from questline.devstack.ports import port_in_use
 from questline.devstack.postgres import EmbeddedPostgres
 from questline.devstack.reaping import become_subreaper
 from questline.devstack.supervision import Watched
+from questline.devstack.web import WebApp
 from questline.gateway import Gateway, GatewaySettings
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class StackConfig:
     partitions: int = 6
     gateway_port: int = 8080
     gateway_admin_port: int = 9901
+    web_port: int = 8087  # the web app's files, behind the gateway
     # Extra QUESTLINE_* settings for every service (e.g. a shorter session timeout).
     env: dict[str, str] = field(default_factory=dict)
 
@@ -69,6 +71,7 @@ class StackConfig:
             partitions=int(os.environ.get("QUESTLINE_PARTITIONS", 6)),
             gateway_port=int(os.environ.get("QUESTLINE_GATEWAY_PORT", 8080)),
             gateway_admin_port=int(os.environ.get("QUESTLINE_GATEWAY_ADMIN_PORT", 9901)),
+            web_port=int(os.environ.get("QUESTLINE_WEB_PORT", 8087)),
         )
 
 
@@ -113,6 +116,7 @@ class Stack:
         self.gateway = Gateway(
             self.gateway_settings(), self.data_dir / "gateway", self.logs / "gateway.log"
         )
+        self.web = WebApp(config.repo_root / "web" / "dist", config.web_port, self.logs / "web.log")
         self.processes: dict[str, ServiceProcess] = {}
         self._infra = {
             "kafka": Watched(
@@ -178,6 +182,7 @@ class Stack:
             admin_port=self.config.gateway_admin_port,
             jwt_issuer=self.gateway_url,
             jwks_url=self.url("auth") + "/.well-known/jwks.json",
+            web_upstream=f"127.0.0.1:{self.config.web_port}",
             **where,
         )
 
@@ -288,11 +293,16 @@ class Stack:
         return proc
 
     def start_all(self) -> None:
-        ports = {**self.config.http_ports, "gateway": self.config.gateway_port}
+        ports = {
+            **self.config.http_ports,
+            "gateway": self.config.gateway_port,
+            "web": self.config.web_port,
+        }
         for name, port in ports.items():
             if port_in_use("127.0.0.1", port):
                 raise RuntimeError(f"port {port} for {name} is taken: is Questline running?")
         # Envoy needs no service to start: it answers 503 for one not up yet.
+        self.web.start()
         self.gateway.start()
         for name in SERVICES:
             # Each service migrates its own database as it starts (Alembic, under an
@@ -332,6 +342,8 @@ class Stack:
         deadline = time.monotonic() + timeout
         if self.gateway.pid is not None:  # started: its first key fetch waits for auth
             self.gateway.wait_ready(timeout)
+        if self.web.pid is not None:
+            self.web.wait_ready(timeout)
         pending = set(names)
         with httpx.Client(timeout=2) as client:
             while pending:
@@ -372,6 +384,9 @@ class Stack:
         if self.gateway.pid is not None and not self.gateway.is_running():
             self.gateway.start()
             said.append("gateway exited; restarted")
+        if self.web.pid is not None and not self.web.is_running():
+            self.web.start()
+            said.append(f"web server exited; restarted (see {self.web.log_file})")
         return said
 
     def stop_infra(self, name: str) -> None:
@@ -406,6 +421,7 @@ class Stack:
             self._minter.close()
             self._minter = None
         self.gateway.stop()
+        self.web.stop()
         if self.kafka.is_running():
             self.kafka.stop()
         self.postgres.stop()

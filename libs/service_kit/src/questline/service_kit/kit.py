@@ -3,7 +3,7 @@ relay, Kafka probe, inbox consumers, the HTTP app and the runtime's `Service` re
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 
 import orjson
 from fastapi import APIRouter
@@ -14,6 +14,7 @@ from questline.service_kit.caller import TokenVerifier
 from questline.service_kit.db import Database
 from questline.service_kit.http import create_app
 from questline.service_kit.inbox import EventHandlers, InboxConsumer, topics_of
+from questline.service_kit.ops import Figure, KafkaStatus, OpsStatus, ops_router
 from questline.service_kit.outbox import OutboxRelay, OutboxWriter
 from questline.service_kit.runtime import Background, Service
 from questline.service_kit.settings import ServiceSettings
@@ -27,6 +28,7 @@ class ServiceKit:
         self.db = Database(settings.effective_database_url(), settings.db_pool_size)
         self.outbox = OutboxWriter(source=f"/questline/{settings.service}")
         self.relay: OutboxRelay | None = None
+        self.consumed_topics: set[str] = set()  # what its consumers read (ops status)
 
     def wake_relay(self) -> None:
         if self.relay is not None:
@@ -50,6 +52,7 @@ class ServiceKit:
         unknown = set(topics_of(handlers)) - set(TOPICS)
         if unknown:
             raise ValueError(f"unknown topics {unknown}")
+        self.consumed_topics.update(topics_of(handlers))
         group = s.effective_consumer_group()
         return InboxConsumer(
             database=self.db,
@@ -80,6 +83,7 @@ class ServiceKit:
         roles: Collection[str] = (),
         on_close: Callable[[], Awaitable[None]] | None = None,
         background: dict[str, Background] | None = None,
+        figures: Mapping[str, Figure] | None = None,
     ) -> Service:
         s = self.settings
         if "relay" in roles:
@@ -90,7 +94,7 @@ class ServiceKit:
             verifier=token_verifier(s),
             title=title,
             description=description,
-            routers=routers,
+            routers=[*routers, ops_router(self.ops_status(figures or {}))],
             ready_checks={"database": self.db.ping, "kafka": probe.reachable},
             max_body_bytes=s.max_body_bytes,
         )
@@ -108,6 +112,12 @@ class ServiceKit:
             close=close,
             background=dict(background or {}),  # run with the HTTP role
         )
+
+    def ops_status(self, figures: Mapping[str, Figure]) -> OpsStatus:
+        s = self.settings
+        group = s.effective_consumer_group()
+        kafka_status = KafkaStatus(s.kafka_bootstrap_servers, group, sorted(self.consumed_topics))
+        return OpsStatus(s.service, group, kafka_status, figures)
 
 
 def token_verifier(settings: ServiceSettings) -> TokenVerifier:

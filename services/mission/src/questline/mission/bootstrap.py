@@ -6,6 +6,7 @@ from pathlib import Path
 
 from questline.mission.adapters.inbound import events, http
 from questline.mission.adapters.inbound.intake import AchievementIntake
+from questline.mission.adapters.outbound.activity import achievements_last_minute
 from questline.mission.adapters.outbound.uow import SqlMissionReads, SqlMissionUnitOfWork
 from questline.mission.application.achieve_mission import achieve_missions
 from questline.mission.settings import MissionSettings
@@ -44,6 +45,7 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
         routers=[http.router(uow, reads, intake)],
         consumers=consumers,
         roles=roles,
+        figures={"achievementsLastMinute": lambda: achievements_last_minute(kit.db)},
     )
 
 

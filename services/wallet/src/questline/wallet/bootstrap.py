@@ -66,6 +66,7 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
         consumers=consumers,
         roles=roles,
         on_close=gifts.close,
+        figures={"giftCircuitBreaker": gifts.state},
     )
 
 
