@@ -56,21 +56,17 @@ def run() -> int:
         if embedded_auth():
             register_dev_accounts(stack.database_urls["auth"], stack.gateway_url)
         _say(f"ready in {time.monotonic() - started:.1f} s")
+        # One address to open; the services' own ports are in docs/operations.md.
         print()
-        print("  service   URL                      API docs")
-        for name in SERVICES:
-            print(f"  {name:<9} {stack.url(name):<24} {stack.url(name)}/docs")
-        print(f"  gateway   {stack.gateway_url:<24} (the one entry point; admin on 127.0.0.1)")
-        print(f"  kafka     {stack.kafka.bootstrap}")
-        print(f"  postgres  {stack.postgres.socket_dir} (unix socket)")
-        print(f"  logs      {stack.logs}")
+        print(f"  open      {stack.gateway_url}   My Page and the LiveOps console")
         if embedded_auth():
             accounts = ", ".join(f"{role} {name}" for name, role in DEV_ACCOUNTS.items())
             print(f"  sign in   {accounts} (password {DEV_PASSWORD})")
+        print(f"  logs      {stack.logs}")
         print()
         _say(
-            f"open {stack.gateway_url}  (My Page and the LiveOps console; every API, with a "
-            'token: make token ARGS="--player alice").  Ctrl-C stops everything.'
+            'every API is behind that address too, with a token (make token ARGS="--player '
+            "alice\"); the services' own ports and docs: docs/operations.md. Ctrl-C stops all."
         )
         while not stopping:  # Kafka and PostgreSQL too are restarted if they die
             for line in stack.supervise_once():
