@@ -78,6 +78,26 @@ if [ "${1:-}" = "--test" ] && [ ! -x "$TOXIPROXY" ]; then
   mv .cache/toxiproxy/server "$TOXIPROXY"
 fi
 
+# Helm (the chart's tests: deploy/helm/questline), built from the Go module proxy (once).
+# v3.21.4: v3.22.0 is served too but not approved for this project.
+HELM=.cache/helm/helm
+if [ "${1:-}" = "--test" ] && [ ! -x "$HELM" ]; then
+  command -v go >/dev/null || { say "Go is required to build Helm for the tests"; exit 1; }
+  say "building Helm v3.21.4 (once, a few minutes)"
+  mkdir -p .cache/helm
+  GOBIN="$PWD/.cache/helm" go install helm.sh/helm/v3/cmd/helm@v3.21.4
+fi
+
+# checkov (scans the chart's rendered manifests) in a venv of its own: its pins
+# (packaging 23.2, an older pytest and python-dateutil) would downgrade the project's
+# dev environment, so it stays out of uv.lock.
+CHECKOV=.cache/checkov/bin/checkov
+if [ "${1:-}" = "--test" ] && [ ! -x "$CHECKOV" ]; then
+  say "installing checkov 3.3.30 in .cache/checkov (once)"
+  "$PYTHON" -m uv venv -q --python "$(command -v "$PYTHON")" .cache/checkov
+  "$PYTHON" -m uv pip install -q --python .cache/checkov/bin/python 'checkov==3.3.30'
+fi
+
 # wrk (Debian) for the benchmark's saturation load: a C client leaves the cores to
 # the system under test. Only `make bench` asks for it (--bench); optional elsewhere.
 if [ "${1:-}" = "--bench" ] && ! command -v wrk >/dev/null; then

@@ -510,3 +510,13 @@ def test_settings_that_cannot_work_are_refused(bad: dict[str, Any]) -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(ValidationError):
         GatewaySettings().port = 1  # type: ignore[misc]
+
+
+def test_a_service_placeholder_in_the_upstream_host_gives_each_service_its_own_host() -> None:
+    settings = GatewaySettings(upstream_host="questline-{service}.games.svc")
+    clusters = {c["name"]: c for c in render(settings)["static_resources"]["clusters"]}
+    for name in ("mission", "reward", "wallet", "gift", "mypage", "auth"):
+        endpoint = clusters[name]["load_assignment"]["endpoints"][0]["lb_endpoints"][0]
+        address = endpoint["endpoint"]["address"]["socket_address"]["address"]
+        assert address == f"questline-{name}.games.svc"
+        assert clusters[name]["type"] == "STRICT_DNS"

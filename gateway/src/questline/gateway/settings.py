@@ -19,7 +19,9 @@ class GatewaySettings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     admin_port: int = Field(default=9901, ge=1, le=65535)
 
-    # The services behind the gateway (HTTP/1.1, keep-alive).
+    # The services behind the gateway (HTTP/1.1, keep-alive). `{service}` in the host is
+    # replaced by the service's name: one host per service, e.g. `questline-{service}` in
+    # Kubernetes (deploy/helm/questline); without it every service is on the same host.
     upstream_host: str = "127.0.0.1"
     mission_port: int = Field(default=8081, ge=1, le=65535)
     reward_port: int = Field(default=8082, ge=1, le=65535)
@@ -125,7 +127,7 @@ class GatewaySettings(BaseSettings):
         """(host, port) of a service by name (mission, reward, …, auth)."""
         if name not in UPSTREAMS:
             raise KeyError(name)
-        return self.upstream_host, int(getattr(self, f"{name}_port"))
+        return self.upstream_host.replace("{service}", name), int(getattr(self, f"{name}_port"))
 
     def jwks_address(self) -> tuple[str, int]:
         parts = urlsplit(self.jwks_url)
