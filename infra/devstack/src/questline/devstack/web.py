@@ -17,13 +17,12 @@ import mimetypes
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from questline.devstack.ports import wait_port
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -158,20 +157,11 @@ class WebApp:
             )
 
     def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.is_running():
-                raise RuntimeError(f"the web server exited; see {self.log_file}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=1):
-                    return
-            except urllib.error.HTTPError:
-                return  # it answers (503 while the app is not built)
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the web server did not answer within {timeout:.0f} s")
-            time.sleep(0.05)
+        """Until it accepts connections: a static server answers from its first accept."""
+        try:
+            wait_port(self.host, self.port, timeout, alive=self.is_running, interval=0.05)
+        except RuntimeError:
+            raise RuntimeError(f"the web server exited; see {self.log_file}") from None
 
     def stop(self, timeout: float = 5) -> None:
         if self._proc is None or self._proc.poll() is not None:
