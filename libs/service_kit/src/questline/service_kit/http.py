@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from questline.service_kit import metrics, openapi
+from questline.service_kit.hot_lane import ServiceApp
 from questline.service_kit.logs import get_logger
 from questline.service_kit.problems import (
     Problem,
@@ -177,7 +178,7 @@ def create_app(
     lifespan: Any = None,
     verifier: Any = None,
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = ServiceApp(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.verifier = verifier  # caller.TokenVerifier: who is calling, on every route
     install_problem_handlers(app)
     openapi.install(app)
@@ -185,6 +186,7 @@ def create_app(
     app.include_router(health_router(ready_checks))
     for router in routers:
         app.include_router(router)
+    app.open_hot_lane(routers, lambda lane: RequestContextMiddleware(lane, max_body_bytes))
     return app
 
 
