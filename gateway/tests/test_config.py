@@ -180,11 +180,17 @@ def test_scopes_are_checked_exactly_where_the_contract_says(
     assert matcher["value"] == {"list_match": {"one_of": {"string_match": {"exact": scope}}}}
 
 
-def test_no_route_retries_anything(config: dict[str, Any]) -> None:
+def test_only_a_request_that_never_reached_a_service_is_retried(config: dict[str, Any]) -> None:
     for route in routes(config):
         assert "retry_policy" not in route.get("route", {}), route["name"]
     vhost = connection_manager(config)["route_config"]["virtual_hosts"][0]
-    assert "retry_policy" not in vhost
+    policy = vhost["retry_policy"]
+    # No connection, or reset before the request was written: never 5xx, never "reset"
+    # (which includes a reset after the service got the request: a POST sent twice).
+    assert set(policy["retry_on"].split(",")) == {"connect-failure", "reset-before-request"}
+    assert policy["num_retries"] == 2
+    (predicate,) = policy["retry_host_predicate"]
+    assert predicate["name"] == "envoy.retry_host_predicates.previous_hosts"  # elsewhere
 
 
 def test_the_clients_subject_header_and_envoy_headers_are_removed_before_any_filter(
@@ -247,6 +253,8 @@ NUMBERS = GatewaySettings(
     upstream_max_connections=111,
     upstream_max_pending=222,
     upstream_max_requests=333,
+    upstream_max_retries=44,
+    unsent_retries=1,
     max_request_header_kib=24,
     max_downstream_connections=4321,
     concurrency=3,
@@ -367,15 +375,76 @@ def test_upstream_settings_land_in_the_clusters_and_routes(numbered: dict[str, A
     assert gift["connect_timeout"] == "0.25s"
     (threshold,) = gift["circuit_breakers"]["thresholds"]
     assert (threshold["max_connections"], threshold["max_pending_requests"]) == (111, 222)
-    assert threshold["max_requests"] == 333
+    assert (threshold["max_requests"], threshold["max_retries"]) == (333, 44)
     http = gift["typed_extension_protocol_options"][
         "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
     ]
     assert http["explicit_http_config"] == {"http_protocol_options": {}}  # HTTP/1.1
     assert http["common_http_protocol_options"]["idle_timeout"] == "3s"
     assert resolve(numbered, "GET", "/gifts")["route"]["timeout"] == "9.5s"  # type: ignore[index]
+    assert (
+        connection_manager(numbered)["route_config"]["virtual_hosts"][0]["retry_policy"][
+            "num_retries"
+        ]
+        == 1
+    )
     exchange = resolve(numbered, "POST", "/wallets/c/rewards/r/exchange")
     assert exchange is not None and exchange["route"]["timeout"] == "14s"
+
+
+# ---------------------------------------------------------------- several instances
+
+TWO_MISSIONS = GatewaySettings(
+    mission_endpoints=["127.0.0.1:18081", "127.0.0.1:28081"],
+    mypage_endpoints=["127.0.0.1:18085", "127.0.0.1:28085"],
+    health_check_interval_s=0.5,
+    health_check_timeout_s=0.25,
+    unhealthy_threshold=3,
+    healthy_threshold=2,
+)
+
+
+def _endpoints(cluster: dict[str, Any]) -> list[tuple[str, int]]:
+    (group,) = cluster["load_assignment"]["endpoints"]
+    addresses = [e["endpoint"]["address"]["socket_address"] for e in group["lb_endpoints"]]
+    return [(a["address"], a["port_value"]) for a in addresses]
+
+
+def test_several_instances_of_a_service_are_the_endpoints_of_its_cluster() -> None:
+    config = render(TWO_MISSIONS)
+    mission = [("127.0.0.1", 18081), ("127.0.0.1", 28081)]
+    assert _endpoints(_cluster(config, "mission")) == mission
+    assert _endpoints(_cluster(config, "mypage_streams")) == _endpoints(_cluster(config, "mypage"))
+    assert _endpoints(_cluster(config, "reward")) == [("127.0.0.1", 8082)]  # the others: one
+
+
+def test_each_instance_is_checked_on_its_readiness_and_leaves_with_its_connections() -> None:
+    config = render(TWO_MISSIONS)
+    for name in ("mission", "mypage", "mypage_streams"):
+        cluster = _cluster(config, name)
+        (check,) = cluster["health_checks"]
+        assert check["http_health_check"] == {"path": "/health/ready"}  # 503 while draining
+        assert (check["interval"], check["timeout"]) == ("0.5s", "0.25s")
+        # A cluster with no traffic yet is checked at this pace too, not once a minute.
+        assert check["no_traffic_interval"] == "0.5s"
+        assert (check["unhealthy_threshold"], check["healthy_threshold"]) == (3, 2)
+        assert cluster["close_connections_on_host_health_failure"] is True
+
+
+def test_a_lone_instance_is_not_health_checked_there_being_no_other_to_send_to() -> None:
+    config = render(TWO_MISSIONS)
+    for name in ("reward", "wallet", "gift", "auth"):
+        assert "health_checks" not in _cluster(config, name), name
+    assert all(
+        "health_checks" not in c for c in render(GatewaySettings())["static_resources"]["clusters"]
+    )
+
+
+def test_instances_listed_by_host_name_are_resolved_by_dns() -> None:
+    settings = GatewaySettings(gift_endpoints=["gift-a.internal:8084", "10.0.0.7:8084"])
+    gift = _cluster(render(settings), "gift")
+    assert gift["type"] == "STRICT_DNS"
+    assert _endpoints(gift) == [("gift-a.internal", 8084), ("10.0.0.7", 8084)]
 
 
 def test_the_page_stream_is_routed_with_no_timeout_but_an_idle_timeout() -> None:
@@ -476,9 +545,11 @@ def test_settings_are_read_from_questline_gateway_variables(
     monkeypatch.setenv("QUESTLINE_GATEWAY_PORT", "18000")
     monkeypatch.setenv("QUESTLINE_GATEWAY_CLIENT_RATE_PER_S", "50")
     monkeypatch.setenv("QUESTLINE_GATEWAY_WEB_UPSTREAM", "127.0.0.1:5173")
+    monkeypatch.setenv("QUESTLINE_GATEWAY_MISSION_ENDPOINTS", '["127.0.0.1:1", "127.0.0.1:2"]')
     settings = GatewaySettings()
     assert (settings.port, settings.client_rate_per_s) == (18000, 50)
     assert settings.web_address() == ("127.0.0.1", 5173)
+    assert settings.endpoints("mission") == [("127.0.0.1", 1), ("127.0.0.1", 2)]
 
 
 def test_the_defaults_are_the_documented_ports_and_token_settings() -> None:
@@ -500,6 +571,9 @@ def test_the_defaults_are_the_documented_ports_and_token_settings() -> None:
         {"jwks_url": "https://auth.example/jwks.json"},
         {"client_rate_per_s": 100, "client_burst": 50},
         {"port": 0},
+        {"mission_endpoints": ["127.0.0.1"]},
+        {"mission_endpoints": ["127.0.0.1:8081", "127.0.0.1:8081"]},
+        {"unsent_retries": 9},
     ],
 )
 def test_settings_that_cannot_work_are_refused(bad: dict[str, Any]) -> None:

@@ -19,8 +19,17 @@ from questline.gateway.settings import GatewaySettings
         GatewaySettings(),
         GatewaySettings(web_upstream="127.0.0.1:3000"),
         GatewaySettings(web_upstream="localhost:5173", access_log="/tmp/questline-access.log"),
+        GatewaySettings(
+            mission_endpoints=["127.0.0.1:8081", "127.0.0.1:18081"],
+            mypage_endpoints=["127.0.0.1:8085", "mypage-b.internal:8085"],
+        ),
     ],
-    ids=["defaults", "with-web-app", "web-app-by-name-and-access-log"],
+    ids=[
+        "defaults",
+        "with-web-app",
+        "web-app-by-name-and-access-log",
+        "several-instances-health-checked",
+    ],
 )
 def test_envoy_accepts_the_rendered_config(settings: GatewaySettings, tmp_path: Path) -> None:
     validate(write_config(settings, tmp_path / "envoy.json"))

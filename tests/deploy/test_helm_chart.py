@@ -194,6 +194,33 @@ def test_every_service_runs_hardened_and_drains_before_it_stops(values: str) -> 
         assert _named(values, "PodDisruptionBudget", f"questline-{name}")
 
 
+@pytest.mark.parametrize("values", VALUES)
+def test_each_service_drains_on_sigterm_within_a_grace_period_that_covers_its_stop(
+    values: str,
+) -> None:
+    for name in SERVICES:
+        config = _named(values, "ConfigMap", f"questline-{name}")["data"]
+        prefix = f"QUESTLINE_{name.upper()}_"
+        drain = int(config[prefix + "DRAIN_SECONDS"])
+        grace = int(config[prefix + "SHUTDOWN_GRACE_SECONDS"])
+        # Above the gateway's 4 s upstream idle timeout: its idle keep-alive connections
+        # to the pod are gone before the pod stops accepting.
+        assert drain > 4
+        pod = _named(values, "Deployment", f"questline-{name}")["spec"]["template"]["spec"]
+        pre_stop = pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert pod["terminationGracePeriodSeconds"] >= pre_stop + drain + grace + 10
+
+
+def test_a_grace_period_too_short_for_the_drain_is_refused() -> None:
+    result = subprocess.run(
+        [_tool(HELM), "template", str(CHART), "--kube-version", KUBERNETES,
+         "--set", "services.gift.drainSeconds=30"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "services.gift.terminationGracePeriodSeconds" in result.stderr
+
+
 def _callers(values: str, name: str) -> set[str]:
     policy = _named(values, "NetworkPolicy", f"questline-{name}")
     (rule,) = policy["spec"]["ingress"]

@@ -7,18 +7,28 @@ another method) is not routed and answers 404.
 A request goes through: the subject header and any x-envoy-* header are stripped
 (early header mutation, before any filter) → jwt_authn (the token: when the route needs
 one, or one is sent) → local_ratelimit (per route: its ceiling, and a bucket per client)
-→ rbac (the route's scope) → router.
+→ rbac (the route's scope) → router → the service's cluster (upstreams: its instances,
+their health checks, the retry of a request that never reached one).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from questline.gateway.problems import local_reply_config
-from questline.gateway.settings import UPSTREAMS, GatewaySettings
+from questline.gateway.settings import GatewaySettings
+from questline.gateway.upstreams import (
+    API,
+    JWKS,
+    WEB,
+    address,
+    clusters,
+    duration,
+    retry_policy,
+    stream_cluster,
+)
 
 Access = Literal["token", "anyone"]
 TOKEN: Access = "token"  # a valid token is required
@@ -53,10 +63,6 @@ class Route:
     @property
     def cluster(self) -> str:
         return stream_cluster(self.upstream) if self.stream else self.upstream
-
-
-def stream_cluster(upstream: str) -> str:
-    return f"{upstream}_streams"
 
 
 # fmt: off
@@ -106,8 +112,6 @@ API_SEGMENTS = (
     ".well-known", "oauth", "missions", "mission-definitions", "rewards", "wallets",
     "admin", "gifts", "exchanges", "mypage", "health", "metrics", "ops",
 )  # fmt: skip
-WEB = "web"
-JWKS = "jwks"
 
 PROVIDER = "questline"
 # The token's `sub`, set by jwt_authn for the per-client rate limit. A client's own copy
@@ -121,26 +125,24 @@ RATE_LIMIT_FILTER = "envoy.filters.http.local_ratelimit"
 RBAC_FILTER = "envoy.filters.http.rbac"
 ROUTER_FILTER = "envoy.filters.http.router"
 
-_API = "type.googleapis.com/envoy.extensions"
-
 
 def render(settings: GatewaySettings) -> dict[str, Any]:
     """The whole bootstrap: one listener, one cluster per service, admin on loopback."""
     return {
         "node": {"id": "questline-gateway", "cluster": "questline-gateway"},
-        "admin": {"address": _address("127.0.0.1", settings.admin_port)},
+        "admin": {"address": address("127.0.0.1", settings.admin_port)},
         # No stats sink: no flush timer either (stats stay readable on the admin port).
         "stats_flush_on_admin": True,
         "static_resources": {
             "listeners": [_listener(settings)],
-            "clusters": _clusters(settings),
+            "clusters": clusters(settings, {r.upstream for r in ROUTES if r.stream}),
         },
         "overload_manager": {
             "resource_monitors": [
                 {
                     "name": "envoy.resource_monitors.global_downstream_max_connections",
                     "typed_config": {
-                        "@type": f"{_API}.resource_monitors.downstream_connections.v3"
+                        "@type": f"{API}.resource_monitors.downstream_connections.v3"
                         ".DownstreamConnectionsConfig",
                         "max_active_downstream_connections": settings.max_downstream_connections,
                     },
@@ -156,7 +158,7 @@ def render(settings: GatewaySettings) -> dict[str, Any]:
 def _listener(settings: GatewaySettings) -> dict[str, Any]:
     return {
         "name": "public",
-        "address": _address(settings.listen_host, settings.port),
+        "address": address(settings.listen_host, settings.port),
         "filter_chains": [
             {
                 "filters": [
@@ -172,7 +174,7 @@ def _listener(settings: GatewaySettings) -> dict[str, Any]:
 
 def _connection_manager(settings: GatewaySettings) -> dict[str, Any]:
     hcm: dict[str, Any] = {
-        "@type": f"{_API}.filters.network.http_connection_manager.v3.HttpConnectionManager",
+        "@type": f"{API}.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": "public",
         "codec_type": "AUTO",
         "server_name": "questline-gateway",
@@ -198,7 +200,7 @@ def _connection_manager(settings: GatewaySettings) -> dict[str, Any]:
             {
                 "name": "envoy.http.early_header_mutation.header_mutation",
                 "typed_config": {
-                    "@type": f"{_API}.http.early_header_mutation.header_mutation.v3.HeaderMutation",
+                    "@type": f"{API}.http.early_header_mutation.header_mutation.v3.HeaderMutation",
                     "mutations": [
                         {"remove": SUBJECT_HEADER},
                         # Envoy obeys x-envoy-retry-on, x-envoy-upstream-rq-timeout-ms, …
@@ -217,16 +219,16 @@ def _connection_manager(settings: GatewaySettings) -> dict[str, Any]:
             {
                 "name": RATE_LIMIT_FILTER,
                 "typed_config": {
-                    "@type": f"{_API}.filters.http.local_ratelimit.v3.LocalRateLimit",
+                    "@type": f"{API}.filters.http.local_ratelimit.v3.LocalRateLimit",
                     "stat_prefix": "rate_limit",
                 },
             },
             # No rules here: a route that needs a scope carries its own (RBACPerRoute).
-            {"name": RBAC_FILTER, "typed_config": {"@type": f"{_API}.filters.http.rbac.v3.RBAC"}},
+            {"name": RBAC_FILTER, "typed_config": {"@type": f"{API}.filters.http.rbac.v3.RBAC"}},
             {
                 "name": ROUTER_FILTER,
                 "typed_config": {
-                    "@type": f"{_API}.filters.http.router.v3.Router",
+                    "@type": f"{API}.filters.http.router.v3.Router",
                     # No x-envoy-* in answers: they tell a client nothing it needs.
                     "suppress_envoy_headers": True,
                 },
@@ -245,7 +247,7 @@ def _access_log(path: str) -> dict[str, Any]:
     return {
         "name": "envoy.access_loggers.file",
         "typed_config": {
-            "@type": f"{_API}.access_loggers.file.v3.FileAccessLog",
+            "@type": f"{API}.access_loggers.file.v3.FileAccessLog",
             "path": path,
             "log_format": {
                 "json_format": {
@@ -277,7 +279,15 @@ def _route_config(settings: GatewaySettings) -> dict[str, Any]:
         routes.append(_welcome(settings))
     return {
         "name": "public",
-        "virtual_hosts": [{"name": "questline", "domains": ["*"], "routes": routes}],
+        "virtual_hosts": [
+            {
+                "name": "questline",
+                "domains": ["*"],
+                "routes": routes,
+                # Only what never reached a service: a POST is never sent twice.
+                "retry_policy": retry_policy(settings),
+            }
+        ],
     }
 
 
@@ -334,14 +344,13 @@ def _route(route: Route, settings: GatewaySettings) -> dict[str, Any]:
     }
     if route.scope is not None:
         per_filter[RBAC_FILTER] = _scope_required(route.scope)
-    # No retry_policy: Envoy then never retries (a POST must not be sent twice).
-    action: dict[str, Any] = {"cluster": route.cluster, "timeout": _duration(timeout)}
+    action: dict[str, Any] = {"cluster": route.cluster, "timeout": duration(timeout)}
     if route.stream:
         # An open stream is no slow answer: no deadline (0s), but one that stays silent
         # for longer than its keep-alives allow is dead. The rate limit above counts the
         # stream once, as it opens.
         action["timeout"] = "0s"
-        action["idle_timeout"] = _duration(settings.stream_idle_timeout_s)
+        action["idle_timeout"] = duration(settings.stream_idle_timeout_s)
     return {
         "name": route.name,
         "match": {
@@ -357,7 +366,7 @@ def _web_route(settings: GatewaySettings) -> dict[str, Any]:
     return {
         "name": "web",
         "match": {"prefix": "/"},
-        "route": {"cluster": WEB, "timeout": _duration(settings.route_timeout_s)},
+        "route": {"cluster": WEB, "timeout": duration(settings.route_timeout_s)},
         "typed_per_filter_config": {
             JWT_FILTER: _jwt_requirement("token_if_any"),
             RATE_LIMIT_FILTER: _rate_limit("web", "client", settings),
@@ -372,7 +381,7 @@ def _path_match(path: str) -> dict[str, Any]:
         "path_match_policy": {
             "name": "envoy.path.match.uri_template.uri_template_matcher",
             "typed_config": {
-                "@type": f"{_API}.path.match.uri_template.v3.UriTemplateMatchConfig",
+                "@type": f"{API}.path.match.uri_template.v3.UriTemplateMatchConfig",
                 "path_template": path,
             },
         }
@@ -384,7 +393,7 @@ def _path_match(path: str) -> dict[str, Any]:
 
 def _jwt_authn(settings: GatewaySettings) -> dict[str, Any]:
     return {
-        "@type": f"{_API}.filters.http.jwt_authn.v3.JwtAuthentication",
+        "@type": f"{API}.filters.http.jwt_authn.v3.JwtAuthentication",
         "providers": {
             PROVIDER: {
                 "issuer": settings.jwt_issuer,
@@ -395,10 +404,10 @@ def _jwt_authn(settings: GatewaySettings) -> dict[str, Any]:
                 "from_headers": [{"name": "Authorization", "value_prefix": "Bearer "}],
                 "remote_jwks": {
                     "http_uri": {"uri": settings.jwks_url, "cluster": JWKS, "timeout": "2s"},
-                    "cache_duration": _duration(settings.jwks_cache_s),
+                    "cache_duration": duration(settings.jwks_cache_s),
                     # Fetched at start and refreshed in the background; a failed fetch
                     # (auth not up yet) is retried soon, not after a whole period.
-                    "async_fetch": {"failed_refetch_duration": _duration(settings.jwks_retry_s)},
+                    "async_fetch": {"failed_refetch_duration": duration(settings.jwks_retry_s)},
                 },
                 # Services verify the token again themselves.
                 "forward": True,
@@ -423,7 +432,7 @@ def _jwt_authn(settings: GatewaySettings) -> dict[str, Any]:
 
 def _jwt_requirement(name: str) -> dict[str, Any]:
     return {
-        "@type": f"{_API}.filters.http.jwt_authn.v3.PerRouteConfig",
+        "@type": f"{API}.filters.http.jwt_authn.v3.PerRouteConfig",
         "requirement_name": name,
     }
 
@@ -437,7 +446,7 @@ def _scope_required(scope: str) -> dict[str, Any]:
         }
     }
     return {
-        "@type": f"{_API}.filters.http.rbac.v3.RBACPerRoute",
+        "@type": f"{API}.filters.http.rbac.v3.RBACPerRoute",
         "rbac": {
             "rules": {
                 "action": "ALLOW",
@@ -493,7 +502,7 @@ def _rate_limit(stat_name: str, profile: Profile, settings: GatewaySettings) -> 
         actions = [_BY_SUBJECT, _BY_ADDRESS_WITHOUT_SUBJECT]
     always = {"default_value": {"numerator": 100, "denominator": "HUNDRED"}}
     return {
-        "@type": f"{_API}.filters.http.local_ratelimit.v3.LocalRateLimit",
+        "@type": f"{API}.filters.http.local_ratelimit.v3.LocalRateLimit",
         "stat_prefix": f"rate_limit_{stat_name}",
         "token_bucket": _bucket(settings.route_rate_per_s, settings.route_burst),
         "always_consume_default_token_bucket": True,
@@ -536,92 +545,3 @@ def _policy(profile: Profile, rate: int, burst: int, settings: GatewaySettings) 
 
 def _header(key: str, value: str) -> dict[str, Any]:
     return {"header": {"key": key, "value": value}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
-
-
-# ----------------------------------------------------------------------- clusters
-
-
-def _clusters(settings: GatewaySettings) -> list[dict[str, Any]]:
-    clusters = [_service_cluster(name, *settings.upstream(name), settings) for name in UPSTREAMS]
-    # The same service again for its streams: each open stream holds an upstream
-    # connection (HTTP/1.1), counted against limits of their own.
-    for name in sorted({r.upstream for r in ROUTES if r.stream}):
-        clusters.append(
-            _service_cluster(
-                stream_cluster(name),
-                *settings.upstream(name),
-                settings,
-                max_connections=settings.stream_max_connections,
-            )
-        )
-    web = settings.web_address()
-    if web is not None:
-        clusters.append(_service_cluster(WEB, *web, settings))
-    # Key fetches get their own small cluster: they never queue behind auth's traffic.
-    jwks_host, jwks_port = settings.jwks_address()
-    clusters.append(
-        {
-            "name": JWKS,
-            **_endpoint(JWKS, jwks_host, jwks_port),
-            "connect_timeout": _duration(settings.connect_timeout_s),
-        }
-    )
-    return clusters
-
-
-def _service_cluster(
-    name: str,
-    host: str,
-    port: int,
-    settings: GatewaySettings,
-    max_connections: int | None = None,  # also its requests (one per connection)
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        **_endpoint(name, host, port),
-        "connect_timeout": _duration(settings.connect_timeout_s),
-        "circuit_breakers": {
-            "thresholds": [
-                {
-                    "priority": "DEFAULT",
-                    "max_connections": max_connections or settings.upstream_max_connections,
-                    "max_pending_requests": settings.upstream_max_pending,
-                    "max_requests": max_connections or settings.upstream_max_requests,
-                    "max_retries": 0,
-                }
-            ]
-        },
-        "typed_extension_protocol_options": {
-            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-                "@type": f"{_API}.upstreams.http.v3.HttpProtocolOptions",
-                "explicit_http_config": {"http_protocol_options": {}},
-                "common_http_protocol_options": {
-                    "idle_timeout": _duration(settings.upstream_idle_timeout_s)
-                },
-            }
-        },
-    }
-
-
-def _endpoint(name: str, host: str, port: int) -> dict[str, Any]:
-    # An IP literal needs no resolver; a name is resolved (and re-resolved) by DNS.
-    try:
-        ipaddress.ip_address(host)
-        kind = "STATIC"
-    except ValueError:
-        kind = "STRICT_DNS"
-    return {
-        "type": kind,
-        "load_assignment": {
-            "cluster_name": name,
-            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": _address(host, port)}}]}],
-        },
-    }
-
-
-def _address(host: str, port: int) -> dict[str, Any]:
-    return {"socket_address": {"address": host, "port_value": port}}
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"

@@ -165,6 +165,20 @@ class Gateway:
         except (OSError, urllib.error.URLError):
             return False
 
+    def endpoint_health(self, cluster: str) -> dict[str, bool]:
+        """Each endpoint ("host:port") of a cluster and whether Envoy counts it healthy
+        (admin /clusters: `healthy`, or the flags of why not, e.g. `/failed_active_hc`)."""
+        with urllib.request.urlopen(f"{self.admin_url}/clusters", timeout=2) as answer:
+            lines = answer.read().decode().splitlines()
+        health: dict[str, bool] = {}
+        for line in lines:
+            name, _, rest = line.partition("::")
+            endpoint, _, stat = rest.partition("::")
+            key, _, value = stat.partition("::")
+            if name == cluster and key == "health_flags":
+                health[endpoint] = value == "healthy"
+        return health
+
     def stop(self, timeout: float = 10) -> None:
         """SIGTERM; SIGKILL when Envoy has not exited within `timeout` seconds."""
         proc = self._proc

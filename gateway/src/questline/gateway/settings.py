@@ -29,6 +29,15 @@ class GatewaySettings(BaseSettings):
     gift_port: int = Field(default=8084, ge=1, le=65535)
     mypage_port: int = Field(default=8085, ge=1, le=65535)
     auth_port: int = Field(default=8086, ge=1, le=65535)
+    # Several instances of one service: their host:port list (JSON in the environment,
+    # e.g. QUESTLINE_GATEWAY_MISSION_ENDPOINTS='["127.0.0.1:8081", "127.0.0.1:18081"]');
+    # empty: the one instance at upstream_host and the port above.
+    mission_endpoints: list[str] = Field(default_factory=list)
+    reward_endpoints: list[str] = Field(default_factory=list)
+    wallet_endpoints: list[str] = Field(default_factory=list)
+    gift_endpoints: list[str] = Field(default_factory=list)
+    mypage_endpoints: list[str] = Field(default_factory=list)
+    auth_endpoints: list[str] = Field(default_factory=list)
     # host:port of the web app; empty: there is none yet and `/` answers 404.
     web_upstream: str = ""
 
@@ -66,7 +75,20 @@ class GatewaySettings(BaseSettings):
     # Clients with a live bucket per route (least recently seen ones are forgotten).
     tracked_clients: int = Field(default=10_000, ge=1)
 
-    # Upstream calls. No retries anywhere: a POST must never be sent twice.
+    # Active health checks on /health/ready, for a service with several endpoints: an
+    # instance that drains (503) leaves the rotation at the next check, one that comes
+    # back joins it after `healthy_threshold` good answers. Silence (a refused connection,
+    # a timeout) counts `unhealthy_threshold` times first. A lone instance is not checked:
+    # there is no other to send its requests to.
+    health_check_interval_s: float = Field(default=1.0, gt=0)
+    health_check_timeout_s: float = Field(default=1.0, gt=0)
+    unhealthy_threshold: int = Field(default=2, ge=1)
+    healthy_threshold: int = Field(default=1, ge=1)
+    # A request that never reached an instance (no connection, or reset before it was
+    # sent) is retried this many times, on another instance when there is one. Nothing
+    # else is retried: a POST must never be sent twice.
+    unsent_retries: int = Field(default=2, ge=0, le=5)
+    # Upstream calls.
     route_timeout_s: float = Field(default=10.0, gt=0)
     # The exchange waits on wallet, which waits on gift (and its circuit breaker).
     exchange_timeout_s: float = Field(default=15.0, gt=0)
@@ -84,6 +106,8 @@ class GatewaySettings(BaseSettings):
     upstream_max_connections: int = Field(default=4096, ge=1)
     upstream_max_pending: int = Field(default=4096, ge=1)
     upstream_max_requests: int = Field(default=8192, ge=1)
+    # Retries in flight at once per service (only of requests never sent, see above).
+    upstream_max_retries: int = Field(default=256, ge=0)
 
     # Client side.
     max_request_header_kib: int = Field(default=16, ge=1, le=8192)
@@ -101,10 +125,17 @@ class GatewaySettings(BaseSettings):
     @classmethod
     def _host_port(cls, value: str) -> str:
         if value:
-            host, sep, port = value.rpartition(":")
-            if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
-                raise ValueError(f"expected host:port, got {value!r}")
+            _host_and_port(value)
         return value
+
+    @field_validator(*(f"{name}_endpoints" for name in UPSTREAMS))
+    @classmethod
+    def _host_ports(cls, values: list[str]) -> list[str]:
+        for value in values:
+            _host_and_port(value)
+        if len(set(values)) != len(values):
+            raise ValueError(f"an endpoint is listed twice: {values}")
+        return values
 
     @field_validator("jwks_url")
     @classmethod
@@ -129,6 +160,11 @@ class GatewaySettings(BaseSettings):
             raise KeyError(name)
         return self.upstream_host.replace("{service}", name), int(getattr(self, f"{name}_port"))
 
+    def endpoints(self, name: str) -> list[tuple[str, int]]:
+        """(host, port) of each instance of a service: its endpoint list, else `upstream`."""
+        listed: list[str] = getattr(self, f"{name}_endpoints")
+        return [_host_and_port(value) for value in listed] or [self.upstream(name)]
+
     def jwks_address(self) -> tuple[str, int]:
         parts = urlsplit(self.jwks_url)
         return parts.hostname or "", parts.port or 80
@@ -136,5 +172,11 @@ class GatewaySettings(BaseSettings):
     def web_address(self) -> tuple[str, int] | None:
         if not self.web_upstream:
             return None
-        host, _, port = self.web_upstream.rpartition(":")
-        return host.strip("[]"), int(port)
+        return _host_and_port(self.web_upstream)
+
+
+def _host_and_port(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"expected host:port, got {value!r}")
+    return host.strip("[]"), int(port)

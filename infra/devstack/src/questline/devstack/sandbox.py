@@ -24,11 +24,16 @@ def sandbox(
     env: Mapping[str, str] | None = None,
     http_ports: Mapping[str, int] | None = None,
     supervisor: Callable[[str], None] | None = None,
+    further_instances: Mapping[str, int] | None = None,
 ) -> Iterator[Stack]:
     """Started and ready on entry, stopped and removed on exit. With `supervisor` (what
-    to do with its lines), crashed parts are restarted as `make run` restarts them."""
+    to do with its lines), crashed parts are restarted as `make run` restarts them.
+    `further_instances` (e.g. {"mission": 1}) runs more instances of a service behind
+    the gateway, each on a free port of its own."""
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))  # short: Unix socket paths
-    ports = free_ports(5 + len(SERVICES))
+    further = dict(further_instances or {})
+    ports = free_ports(5 + len(SERVICES) + sum(further.values()))
+    spare = iter(ports[5 + len(SERVICES) :])
     config = StackConfig(
         repo_root=REPO_ROOT,
         data_dir=root,
@@ -37,7 +42,8 @@ def sandbox(
         gateway_port=ports[2],
         gateway_admin_port=ports[3],
         web_port=ports[4],
-        http_ports=dict(http_ports or zip(SERVICES, ports[5:], strict=True)),
+        http_ports=dict(http_ports or zip(SERVICES, ports[5 : 5 + len(SERVICES)], strict=True)),
+        extra_http_ports={n: [next(spare) for _ in range(k)] for n, k in further.items()},
         # A killed consumer's partitions move on after this long (Kafka's minimum).
         env={"QUESTLINE_*_CONSUMER_SESSION_TIMEOUT_MS": "6000", **(env or {})},
     )

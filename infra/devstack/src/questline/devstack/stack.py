@@ -44,6 +44,11 @@ CLIENTS: dict[str, str] = {"game-backend": "missions:report", "wallet": "gift:ex
 ALL_ROLES = "http,relay,consumer"
 # Reads the service databases for `python -m questline.audit`, and writes nothing.
 AUDIT_ROLE = "questline_audit"
+# How long an instance of a replicated service drains on SIGTERM before it stops: the
+# gateway checks readiness every second and takes it out at the first 503, so two
+# seconds leave a whole round of checks (and the check's own 1 s timeout) to spare. A
+# service with one instance does not drain (nothing could take its requests over).
+REPLICA_DRAIN_S = 2.0
 
 
 @dataclass
@@ -53,6 +58,9 @@ class StackConfig:
     kafka_port: int = 9092
     controller_port: int = 9093
     http_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    # Further instances of a service (replicas "1", "2", …), each on its own port and
+    # behind the gateway with the first: e.g. {"mission": [18081]}. None by default.
+    extra_http_ports: dict[str, list[int]] = field(default_factory=dict)
     partitions: int = 6
     gateway_port: int = 8080
     gateway_admin_port: int = 9901
@@ -177,6 +185,10 @@ class Stack:
         """The gateway in front of this stack's services: QUESTLINE_GATEWAY_* settings
         pass through (e.g. rate limits); where things are is the stack's to say."""
         where: dict[str, Any] = {f"{n}_port": p for n, p in self.config.http_ports.items()}
+        for name in self.config.extra_http_ports:
+            where[f"{name}_endpoints"] = [
+                f"127.0.0.1:{self.http_port(name, replica)}" for replica in self.instances(name)
+            ]
         return GatewaySettings(
             port=self.config.gateway_port,
             admin_port=self.config.gateway_admin_port,
@@ -200,13 +212,30 @@ class Stack:
         return {n: f"postgresql+asyncpg://{n}:{passwords[n]}@/{n}?host={socket}" for n in SERVICES}
 
     # -- services ---------------------------------------------------------------------
-    def service_env(self, name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    def instances(self, name: str) -> list[str]:
+        """The replicas of a service that serve HTTP behind the gateway: "0", "1", …"""
+        return [str(n) for n in range(1 + len(self.config.extra_http_ports.get(name, [])))]
+
+    def http_port(self, name: str, replica: str = "0") -> int | None:
+        """The port of one HTTP instance; None for a replica the stack has none for."""
+        if replica == "0":
+            return self.config.http_ports[name]
+        extra = self.config.extra_http_ports.get(name, [])
+        if replica.isdigit() and 0 < int(replica) <= len(extra):
+            return extra[int(replica) - 1]
+        return None
+
+    def service_env(
+        self, name: str, extra: Mapping[str, str] | None = None, replica: str = "0"
+    ) -> dict[str, str]:
         """The child's environment: the caller's own QUESTLINE_<SERVICE>_* settings pass
         through (an external DATABASE_URL wins over the embedded one); the stack decides
         only where Kafka and the HTTP port are, since it starts and probes those."""
         prefix = f"QUESTLINE_{name.upper()}_"
         env = dict(os.environ)
         env.setdefault(prefix + "DATABASE_URL", self.database_urls[name])
+        if name in self.config.extra_http_ports:  # balanced: an instance drains first
+            env.setdefault(prefix + "DRAIN_SECONDS", str(REPLICA_DRAIN_S))
         passwords = self._passwords()
         # Tokens name the gateway as their issuer; every service fetches the keys from auth.
         env.setdefault(prefix + "AUTH_ISSUER", self.gateway_url)
@@ -228,7 +257,8 @@ class Stack:
             {
                 "QUESTLINE_DATA_DIR": str(self.data_dir),
                 prefix + "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
-                prefix + "HTTP_PORT": str(self.config.http_ports[name]),
+                # A replica the stack has no port for (e.g. a test's) is given its own.
+                prefix + "HTTP_PORT": str(self.http_port(name, replica) or self.http_port(name)),
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -265,7 +295,7 @@ class Stack:
         old = self.processes.get(key)
         if old is not None and old.alive():
             raise RuntimeError(f"{key} is already running")
-        full_env = self.service_env(name, env)
+        full_env = self.service_env(name, env, replica)
         if "http" not in roles:
             full_env.pop(f"QUESTLINE_{name.upper()}_HTTP_PORT", None)
         log_file = self.logs / f"{key}.log"
@@ -295,6 +325,11 @@ class Stack:
     def start_all(self) -> None:
         ports = {
             **self.config.http_ports,
+            **{
+                f"{name}-{n + 1}": port
+                for name, extra in self.config.extra_http_ports.items()
+                for n, port in enumerate(extra)
+            },
             "gateway": self.config.gateway_port,
             "web": self.config.web_port,
         }
@@ -306,8 +341,10 @@ class Stack:
         self.gateway.start()
         for name in SERVICES:
             # Each service migrates its own database as it starts (Alembic, under an
-            # advisory lock): one Python start-up per service instead of two.
-            self.start(name, migrate=True)
+            # advisory lock): one Python start-up per service instead of two. A further
+            # instance does too: it waits on the lock, then finds nothing left to do.
+            for replica in self.instances(name):
+                self.start(name, replica=replica, migrate=True)
 
     def stop(self, key: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 15) -> int:
         """Stop one process (e.g. "reward-0"); SIGKILL to simulate a crash."""
@@ -335,8 +372,11 @@ class Stack:
             self._minter = token_minter(self.database_urls["auth"], self.gateway_url)
         return self._minter
 
-    def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.config.http_ports[name]}"
+    def url(self, name: str, replica: str = "0") -> str:
+        port = self.http_port(name, replica)
+        if port is None:
+            raise KeyError(f"{name}-{replica} has no HTTP port of the stack's")
+        return f"http://127.0.0.1:{port}"
 
     def wait_ready(self, names: Iterable[str] = SERVICES, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -344,19 +384,20 @@ class Stack:
             self.gateway.wait_ready(timeout)
         if self.web.pid is not None:
             self.web.wait_ready(timeout)
-        pending = set(names)
+        pending = {(name, replica) for name in names for replica in self.instances(name)}
         with httpx.Client(timeout=2) as client:
             while pending:
-                for name in sorted(pending):
-                    proc = self.processes.get(f"{name}-0")
+                for name, replica in sorted(pending):
+                    proc = self.processes.get(f"{name}-{replica}")
                     if proc is not None and not proc.alive():
                         raise RuntimeError(
-                            f"{name} exited ({proc.popen.returncode}); "
+                            f"{proc.key} exited ({proc.popen.returncode}); "
                             f"see {proc.log_file}:\n{_tail(proc.log_file)}"
                         )
                     try:
-                        if client.get(self.url(name) + "/health/ready").status_code == 200:
-                            pending.discard(name)
+                        url = self.url(name, replica) + "/health/ready"
+                        if client.get(url).status_code == 200:
+                            pending.discard((name, replica))
                     except httpx.HTTPError:
                         pass
                 if pending and time.monotonic() > deadline:
@@ -410,7 +451,9 @@ class Stack:
         for proc in self.processes.values():
             proc.wanted = False
             if proc.alive():
-                proc.popen.send_signal(signal.SIGTERM)
+                # SIGINT: stop without draining, since everything stops, the gateway too:
+                # no instance is left to take the requests over.
+                proc.popen.send_signal(signal.SIGINT)
         for proc in self.processes.values():
             try:
                 proc.popen.wait(15)

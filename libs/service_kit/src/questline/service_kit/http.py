@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from questline.service_kit import metrics, openapi
+from questline.service_kit.drain import CLOSE, Drain
 from questline.service_kit.hot_lane import ServiceApp
 from questline.service_kit.logs import get_logger
 from questline.service_kit.problems import (
@@ -45,11 +46,13 @@ def _replay(body: bytes) -> Receive:
 
 class RequestContextMiddleware:
     """Request id, access log line, metrics and the body size limit, as one cheap ASGI
-    layer (no BaseHTTPMiddleware: it would copy every body)."""
+    layer (no BaseHTTPMiddleware: it would copy every body). While the process drains,
+    every answer closes its connection (see drain)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, drain: Drain | None = None) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        self.drain = drain or Drain()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,6 +85,7 @@ class RequestContextMiddleware:
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
+                    *([CLOSE] if self.drain.draining else []),
                 ]
             await send(message)
 
@@ -134,8 +138,9 @@ class RequestContextMiddleware:
         await response(scope, receive, send)
 
 
-def health_router(checks: Mapping[str, ReadyCheck]) -> APIRouter:
+def health_router(checks: Mapping[str, ReadyCheck], drain: Drain | None = None) -> APIRouter:
     router = APIRouter(tags=["platform"])
+    drain = drain or Drain()
 
     @router.get("/health/live", summary="The process is up")
     async def live() -> dict[str, str]:
@@ -143,11 +148,21 @@ def health_router(checks: Mapping[str, ReadyCheck]) -> APIRouter:
 
     @router.get(
         "/health/ready",
-        summary="Ready: its database and Kafka are reachable",
+        summary="Ready: its database and Kafka are reachable, and it is not draining",
         response_model=None,
-        responses={503: {"description": "Not ready: `checks` says what is unreachable"}},
+        responses={
+            503: {"description": "Not ready: `checks` says what is unreachable, or draining"}
+        },
     )
     async def ready(request: Request) -> dict[str, Any] | ProblemResponse:
+        if drain.draining:  # no check: the answer is the same whatever they say
+            return problem_response(
+                request,
+                503,
+                "Draining",
+                f"This instance is stopping ({drain.reason}): send requests to another one.",
+                draining=True,
+            )
         results = {name: await check() for name, check in checks.items()}
         if all(results.values()):
             return {"status": "ready", "checks": results}
@@ -177,16 +192,20 @@ def create_app(
     max_body_bytes: int,
     lifespan: Any = None,
     verifier: Any = None,
+    drain: Drain | None = None,  # the runtime's: readiness and connections follow it
 ) -> FastAPI:
+    drain = drain or Drain()
     app = ServiceApp(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.verifier = verifier  # caller.TokenVerifier: who is calling, on every route
     install_problem_handlers(app)
     openapi.install(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
-    app.include_router(health_router(ready_checks))
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes, drain=drain)
+    app.include_router(health_router(ready_checks, drain))
     for router in routers:
         app.include_router(router)
-    app.open_hot_lane(routers, lambda lane: RequestContextMiddleware(lane, max_body_bytes))
+    app.open_hot_lane(
+        routers, lambda lane: RequestContextMiddleware(lane, max_body_bytes, drain=drain)
+    )
     return app
 
 

@@ -12,6 +12,7 @@ from questline.contracts.registry import TOPICS
 from questline.service_kit import kafka
 from questline.service_kit.caller import TokenVerifier
 from questline.service_kit.db import Database
+from questline.service_kit.drain import Drain
 from questline.service_kit.http import create_app
 from questline.service_kit.inbox import EventHandlers, InboxConsumer, topics_of
 from questline.service_kit.ops import Figure, KafkaStatus, OpsStatus, ops_router
@@ -89,6 +90,7 @@ class ServiceKit:
         if "relay" in roles:
             self.start_relay()
         probe = kafka.KafkaProbe(s.kafka_bootstrap_servers)
+        drain = Drain()
 
         app = create_app(
             verifier=token_verifier(s),
@@ -97,6 +99,7 @@ class ServiceKit:
             routers=[*routers, ops_router(self.ops_status(figures or {}))],
             ready_checks={"database": self.db.ping, "kafka": probe.reachable},
             max_body_bytes=s.max_body_bytes,
+            drain=drain,
         )
 
         async def close() -> None:
@@ -111,6 +114,7 @@ class ServiceKit:
             consumers=list(consumers),
             close=close,
             background=dict(background or {}),  # run with the HTTP role
+            drain=drain,
         )
 
     def ops_status(self, figures: Mapping[str, Figure]) -> OpsStatus:

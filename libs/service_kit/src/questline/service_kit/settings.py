@@ -41,6 +41,13 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, le=200)
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     log_level: str = "INFO"
+    # On SIGTERM the instance first drains this long (readiness 503, every other route
+    # still serving) so that whoever balances takes it out of rotation before it stops.
+    # 0, the default: nothing balances a lone instance (`make run`), nobody would notice.
+    # The dev stack sets it for replicated services, the Helm chart for every Deployment.
+    drain_seconds: float = Field(default=0.0, ge=0, le=300)
+    # Then the HTTP server stops accepting and requests in flight get this long to finish.
+    shutdown_grace_seconds: int = Field(default=5, ge=0, le=300)
     # Largest accepted request body; anything larger is refused with 413 before parsing.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     # Outbox relay: rows per batch, and how long it sleeps when the outbox is empty. A

@@ -18,6 +18,7 @@ from questline.auth.domain import scopes
 from questline.auth.domain.accounts import Account, LoginPolicy
 from questline.auth.domain.clients import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, REFRESH_TOKEN
 from questline.auth.settings import AuthSettings
+from questline.service_kit.drain import Drain
 from questline.service_kit.http import create_app
 from questline.service_kit.runtime import Service
 from questline.service_kit.settings import ServiceSettings
@@ -82,6 +83,7 @@ async def build(base: ServiceSettings, roles: set[str]) -> Service:
     async def database_ready() -> bool:
         return await run_in_threadpool(parts.store.ping)
 
+    drain = Drain()
     app = create_app(
         title="Questline auth service",
         description="OAuth 2 / OpenID Connect authorisation server: client credentials for "
@@ -91,6 +93,7 @@ async def build(base: ServiceSettings, roles: set[str]) -> Service:
         routers=[http.router(server, check_password)],
         ready_checks={"database": database_ready},
         max_body_bytes=settings.max_body_bytes,
+        drain=drain,
     )
     if "http" in roles:
         await run_in_threadpool(prepare, settings, parts)
@@ -98,7 +101,7 @@ async def build(base: ServiceSettings, roles: set[str]) -> Service:
     async def close() -> None:
         await run_in_threadpool(parts.store.close)
 
-    return Service(settings=settings, app=app, close=close)
+    return Service(settings=settings, app=app, close=close, drain=drain)
 
 
 def settings() -> AuthSettings:
