@@ -68,8 +68,8 @@ class ServiceSettings(BaseSettings):
     consumer_commit_interval_ms: int = Field(default=500, ge=0, le=60_000)
     # How long the broker may hold a fetch when there is nothing new (a long poll: a
     # fetch returns as soon as a record arrives, so this costs no latency, and an idle
-    # consumer costs the broker two fetches a second instead of a hundred).
-    consumer_fetch_wait_ms: int = Field(default=500, ge=1, le=1000)
+    # consumer costs the broker one fetch a second instead of a hundred).
+    consumer_fetch_wait_ms: int = Field(default=1000, ge=1, le=1000)
     # Event ids are remembered this long (must exceed Kafka's retention, 7 days default).
     inbox_retention_s: int = Field(default=14 * 24 * 3600, ge=3600)
     # Empty: questline.<service>. Replicas of one service share the group (and the work).
