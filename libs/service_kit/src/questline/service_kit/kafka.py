@@ -46,7 +46,11 @@ def producer(bootstrap: str, client_id: str) -> Producer:
 
 
 def consumer(
-    bootstrap: str, group_id: str, client_id: str, session_timeout_ms: int, fetch_wait_ms: int = 1000
+    bootstrap: str,
+    group_id: str,
+    client_id: str,
+    session_timeout_ms: int,
+    fetch_wait_ms: int = 1000,
 ) -> Consumer:
     # Offsets are committed by hand, after the database transaction committed.
     return Consumer(
