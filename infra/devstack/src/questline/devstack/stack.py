@@ -464,9 +464,10 @@ class Stack:
             said.append(f"web server exited; restarted (see {self.web.log_file})")
         return said
 
-    def stop_infra(self, name: str) -> None:
+    def stop_infra(self, name: str, *, crash: bool = False) -> None:
         """Stop "postgres", "kafka" (every broker) or one broker of a cluster ("kafka-2")
-        on purpose, gracefully: left down until `resume_infra`."""
+        on purpose: left down until `resume_infra`. Gracefully, or for a broker with
+        `crash`, by kill -9 (no controlled shutdown)."""
         if name == "postgres":
             self._infra[name].stopped()
             self.postgres.stop()
@@ -474,10 +475,11 @@ class Stack:
         names = self._brokers_named(name)
         for each in names:
             self._infra[each].stopped()
-        if names == self.kafka_cluster.names:
+        if names == self.kafka_cluster.names and not crash:
             self.kafka_cluster.stop()
         else:
-            self.kafka_cluster.broker(name).stop()
+            for each in names:
+                self.kafka_cluster.broker(each).stop(crash=crash)
 
     def resume_infra(self, name: str) -> None:
         """Hand it back to the supervisor, which starts it as after a crash."""

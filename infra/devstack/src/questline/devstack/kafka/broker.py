@@ -159,13 +159,14 @@ class KafkaBroker:
                 raise self._failure(f"broker not ready within {timeout:.0f} s")
             time.sleep(0.1)
 
-    def stop(self, timeout: float = 20) -> None:
-        """SIGTERM (controlled shutdown, flushes logs); SIGKILL if it takes too long."""
+    def stop(self, timeout: float = 20, *, crash: bool = False) -> None:
+        """SIGTERM (controlled shutdown, flushes logs); SIGKILL if it takes too long.
+        `crash`: SIGKILL at once, as a crash would end it."""
         proc = self._proc
         if proc is None:
             return
         if proc.poll() is None:
-            _signal_group(proc.pid, signal.SIGTERM)
+            _signal_group(proc.pid, signal.SIGKILL if crash else signal.SIGTERM)
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
