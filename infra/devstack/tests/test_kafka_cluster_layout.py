@@ -140,3 +140,16 @@ def test_the_broker_count_setting_is_read_and_anything_but_1_or_3_refused(
     monkeypatch.setenv("QUESTLINE_KAFKA_BROKERS", "2")
     with pytest.raises(ValueError, match="1 or 3"):
         StackConfig.from_env(REPO_ROOT)
+
+
+def test_a_crashed_node_of_a_cluster_is_fenced_within_seconds_and_a_lone_one_keeps_defaults(
+    tmp_path: Path,
+) -> None:
+    three = KafkaCluster(tmp_path / "three", JARS, PORTS, tmp_path / "logs")
+    one = KafkaCluster(tmp_path / "one", JARS, [(9092, 9093)], tmp_path / "logs")
+
+    for broker in three.brokers:
+        props = properties(broker)
+        assert int(props["broker.session.timeout.ms"]) <= 3000
+        assert int(props["broker.heartbeat.interval.ms"]) < int(props["broker.session.timeout.ms"])
+    assert "broker.session.timeout.ms" not in properties(one.brokers[0])

@@ -15,7 +15,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -40,7 +40,8 @@ class KafkaBroker:
 
     Alone by default (node 1, the only voter of its controller quorum). In a cluster,
     `node_id`, `quorum_voters` (every node's "id@host:controller_port"), `cluster_id`
-    (shared by all) and `replication` (the cluster's replica counts) say where it fits.
+    (shared by all) and `replication` (the cluster's replica counts) say where it fits;
+    `overrides` are server properties of the cluster's own, written last.
 
     Layout of `data_dir`: server.properties (rewritten at each start), cluster.id,
     broker.pid (while running), kraft-logs/ (topic and metadata logs; kept).
@@ -60,6 +61,7 @@ class KafkaBroker:
         quorum_voters: str | None = None,
         cluster_id: str | None = None,
         replication: Replication = Replication.SINGLE,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.jars_dir = jars_dir.resolve()
@@ -73,6 +75,7 @@ class KafkaBroker:
         self.quorum_voters = quorum_voters or f"{node_id}@{LOOPBACK}:{controller_port}"
         self.cluster_id = cluster_id
         self.replication = replication
+        self.overrides = dict(overrides or {})
         self._proc: subprocess.Popen[bytes] | None = None
         self._cds_pending: Path | None = None
 
@@ -252,6 +255,7 @@ class KafkaBroker:
             "num.network.threads": "2",
             "num.io.threads": "4",
             "num.recovery.threads.per.data.dir": "1",
+            **self.overrides,
         }
         lines = ["# Written by questline.devstack.kafka at each start; edits are lost."]
         lines += [f"{key}={value}" for key, value in props.items()]

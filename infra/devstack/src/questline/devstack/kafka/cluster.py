@@ -23,6 +23,14 @@ from questline.devstack.kafka.replication import Replication
 from questline.devstack.kafka.topics import create_topics
 from questline.devstack.ports import LOOPBACK
 
+# A broker that stops heartbeating is fenced (its partitions led elsewhere) after this
+# long; Kafka's 9 s default is the better part of a crashed broker's pause. Heartbeats
+# are small and local here: 3 s is still six missed ones.
+FAILOVER_PROPERTIES = {
+    "broker.heartbeat.interval.ms": "500",
+    "broker.session.timeout.ms": "3000",
+}
+
 
 def node_names(brokers: int) -> list[str]:
     """What the supervisor and `stop_infra` call each node: "kafka" alone, else
@@ -72,6 +80,7 @@ class KafkaCluster:
                 quorum_voters=None if alone else voters,
                 cluster_id=cluster_id,
                 replication=self.replication,
+                overrides=None if alone else FAILOVER_PROPERTIES,
             )
             for node, (name, (port, controller_port)) in enumerate(
                 zip(self.names, ports, strict=True), start=1
