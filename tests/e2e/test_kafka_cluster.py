@@ -13,9 +13,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 import pytest
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AdminClient,
     ConfigResource,
@@ -50,7 +52,7 @@ def admin(stack: Stack) -> AdminClient:
     return AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
 
 
-def partitions(stack: Stack, internal: bool = True) -> list:  # type: ignore[type-arg]
+def partitions(stack: Stack, internal: bool = True) -> list[Any]:
     """Every partition of the services' topics (and of Kafka's own, unless told)."""
     topics = admin(stack).list_topics(timeout=5).topics
     return [
@@ -73,7 +75,7 @@ def in_every_isr(stack: Stack, name: str) -> bool:
     node = int(name.removeprefix("kafka-"))
     try:
         return all(node in p.isrs for p in partitions(stack))
-    except Exception:  # the cluster is still electing: ask again
+    except KafkaException:  # no answer while the cluster elects: ask again
         return False
 
 
@@ -86,7 +88,7 @@ class SteadyLoad:
     one Idempotency-Key each, retried on 503 as Retry-After says. Open loop: each
     report starts on schedule whatever the earlier ones do."""
 
-    api: object
+    api: Any  # the e2e conftest's Api
     customers: Sequence[str]
     rate_per_s: float
     accepted: Counter[str] = field(default_factory=Counter)
@@ -113,7 +115,7 @@ class SteadyLoad:
     async def _report(self, gate: asyncio.Semaphore, customer: str, key: str) -> None:
         async with gate:
             for _ in range(100):
-                response = await self.api.achieve(customer, key=key)  # type: ignore[attr-defined]
+                response = await self.api.achieve(customer, key=key)
                 self.answers[response.status_code] += 1
                 if response.status_code == 201:
                     self.accepted[customer] += 1
