@@ -41,14 +41,15 @@ def test_three_nodes_form_one_controller_quorum_each_on_its_own_ports(tmp_path: 
     assert cluster.bootstrap == "127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096"
 
 
-def test_the_nodes_of_a_cluster_share_one_cluster_id_kept_across_restarts(tmp_path: Path) -> None:
+def test_a_cluster_keeps_one_id_beside_its_nodes_across_restarts(tmp_path: Path) -> None:
     first = KafkaCluster(tmp_path, JARS, PORTS, tmp_path / "logs")
+    assert not (tmp_path / "kafka-cluster.id").exists()  # planning it writes nothing
+
+    cluster_id = first.cluster_id()
     again = KafkaCluster(tmp_path, JARS, PORTS, tmp_path / "logs")
 
-    ids = {broker.cluster_id for broker in first.brokers + again.brokers}
-    assert len(ids) == 1
-    [cluster_id] = ids
-    assert cluster_id is not None and len(cluster_id) == 22 and not cluster_id.startswith("-")
+    assert again.cluster_id() == cluster_id
+    assert len(cluster_id) == 22 and not cluster_id.startswith("-")
 
 
 def test_three_brokers_keep_three_copies_of_every_topic_with_two_in_sync(tmp_path: Path) -> None:

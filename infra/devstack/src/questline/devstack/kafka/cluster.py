@@ -67,7 +67,6 @@ class KafkaCluster:
         self.replication = Replication.for_brokers(len(ports))
         voters = ",".join(f"{n}@{LOOPBACK}:{c}" for n, (_, c) in enumerate(ports, start=1))
         alone = len(ports) == 1
-        cluster_id = None if alone else self._cluster_id()
         self.brokers = [
             KafkaBroker(
                 self.root / name,
@@ -78,7 +77,6 @@ class KafkaCluster:
                 heap=heap,
                 node_id=node,
                 quorum_voters=None if alone else voters,
-                cluster_id=cluster_id,
                 replication=self.replication,
                 overrides=None if alone else FAILOVER_PROPERTIES,
             )
@@ -87,8 +85,9 @@ class KafkaCluster:
             )
         ]
 
-    def _cluster_id(self) -> str:
-        # Kept beside the nodes: a node formatted later (its data wiped) joins the same one.
+    def cluster_id(self) -> str:
+        """The id all nodes are formatted with, made once and kept beside their folders
+        (a lone broker makes its own as it always has)."""
         path = self.root / "kafka-cluster.id"
         known = read_stripped(path)
         if known:
@@ -108,7 +107,9 @@ class KafkaCluster:
 
     def start(self) -> None:
         """Launch every node; returns at once (wait_ready next)."""
+        shared = self.cluster_id() if len(self.brokers) > 1 else None
         for broker in self.brokers:
+            broker.cluster_id = shared
             broker.start()
 
     def wait_ready(self, timeout: float = 90) -> None:
