@@ -7,6 +7,7 @@ PY := .venv/bin/python
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
+	@echo "            (KAFKA_BROKERS=3: a Kafka cluster of three brokers)"
 	@echo "make test   install what is missing, lint, then unit, integration and e2e tests"
 	@echo "make lint   ruff, mypy, import-linter, the contracts check, eslint and tsc (web/)"
 	@echo "make audit  check invariants 1-6 across the running system, read-only (ARGS=\"--wait 60\")"
@@ -21,8 +22,9 @@ install:
 install-test:
 	@bash infra/install.sh --test
 
+# KAFKA_BROKERS=3: a Kafka cluster of three (RF 3, min ISR 2); one broker by default.
 run: install
-	@$(PY) -m questline.devstack run
+	@$(if $(KAFKA_BROKERS),QUESTLINE_KAFKA_BROKERS=$(KAFKA_BROKERS) )$(PY) -m questline.devstack run
 
 test: install-test lint web-unit
 	@$(PY) -m pytest

@@ -57,7 +57,7 @@ class Target:
     def from_stack(cls, stack: Stack, *, started_here: bool = False) -> Target:
         return cls(
             urls={name: stack.url(name) for name in SERVICES},
-            kafka_bootstrap=stack.kafka.bootstrap,
+            kafka_bootstrap=stack.kafka_bootstrap,
             database_urls=dict(stack.database_urls),
             data_dir=stack.data_dir,
             stack=stack,

@@ -45,7 +45,8 @@ def run() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         _say(f"data in {stack.data_dir} (make clean removes it)")
-        _say("starting Kafka and PostgreSQL ...")
+        brokers = stack.config.kafka_brokers
+        _say(f"starting Kafka ({brokers} broker{'s' if brokers > 1 else ''}) and PostgreSQL ...")
         stack.start_infra()
         _say(
             f"Kafka and PostgreSQL up after {time.monotonic() - started:.1f} s; "
@@ -63,6 +64,8 @@ def run() -> int:
             accounts = ", ".join(f"{role} {name}" for name, role in DEV_ACCOUNTS.items())
             print(f"  sign in   {accounts} (password {DEV_PASSWORD})")
         print(f"  logs      {stack.logs}")
+        if brokers > 1:
+            print(f"  kafka     {stack.kafka_bootstrap}")
         print()
         _say(
             'every API is behind that address too, with a token (make token ARGS="--player '

@@ -25,14 +25,16 @@ def sandbox(
     http_ports: Mapping[str, int] | None = None,
     supervisor: Callable[[str], None] | None = None,
     further_instances: Mapping[str, int] | None = None,
+    kafka_brokers: int = 1,
 ) -> Iterator[Stack]:
     """Started and ready on entry, stopped and removed on exit. With `supervisor` (what
     to do with its lines), crashed parts are restarted as `make run` restarts them.
     `further_instances` (e.g. {"mission": 1}) runs more instances of a service behind
-    the gateway, each on a free port of its own."""
+    the gateway, each on a free port of its own. `kafka_brokers=3` runs a Kafka cluster
+    of three, as `make run KAFKA_BROKERS=3` does."""
     root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))  # short: Unix socket paths
     further = dict(further_instances or {})
-    ports = free_ports(5 + len(SERVICES) + sum(further.values()))
+    ports = free_ports(5 + len(SERVICES) + sum(further.values()) + 2 * (kafka_brokers - 1))
     spare = iter(ports[5 + len(SERVICES) :])
     config = StackConfig(
         repo_root=REPO_ROOT,
@@ -44,6 +46,8 @@ def sandbox(
         web_port=ports[4],
         http_ports=dict(http_ports or zip(SERVICES, ports[5 : 5 + len(SERVICES)], strict=True)),
         extra_http_ports={n: [next(spare) for _ in range(k)] for n, k in further.items()},
+        kafka_brokers=kafka_brokers,
+        more_kafka_ports=[(next(spare), next(spare)) for _ in range(kafka_brokers - 1)],
         # A killed consumer's partitions move on after this long (Kafka's minimum).
         env={"QUESTLINE_*_CONSUMER_SESSION_TIMEOUT_MS": "6000", **(env or {})},
     )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from questline.contracts.topics import ALL_TOPICS
-from questline.devstack.kafka import KafkaBroker, create_topics, ensure_kafka_jars
+from questline.devstack.kafka import KafkaBroker, KafkaCluster, ensure_kafka_jars
 from questline.devstack.ports import port_in_use
 from questline.devstack.postgres import EmbeddedPostgres
 from questline.devstack.reaping import become_subreaper
@@ -57,6 +57,11 @@ class StackConfig:
     data_dir: Path
     kafka_port: int = 9092
     controller_port: int = 9093
+    # 1, or 3 for a cluster: RF 3 and min ISR 2, one controller quorum of the three.
+    kafka_brokers: int = 1
+    # (broker port, controller port) of brokers 2, 3, … ; by default the pairs after
+    # the first broker's: 9094/9095, 9096/9097.
+    more_kafka_ports: list[tuple[int, int]] = field(default_factory=list)
     http_ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
     # Further instances of a service (replicas "1", "2", …), each on its own port and
     # behind the gateway with the first: e.g. {"mission": [18081]}. None by default.
@@ -76,11 +81,26 @@ class StackConfig:
             data_dir=data,
             kafka_port=int(os.environ.get("QUESTLINE_KAFKA_PORT", 9092)),
             controller_port=int(os.environ.get("QUESTLINE_KAFKA_CONTROLLER_PORT", 9093)),
+            kafka_brokers=kafka_brokers(os.environ.get("QUESTLINE_KAFKA_BROKERS", "1")),
             partitions=int(os.environ.get("QUESTLINE_PARTITIONS", 6)),
             gateway_port=int(os.environ.get("QUESTLINE_GATEWAY_PORT", 8080)),
             gateway_admin_port=int(os.environ.get("QUESTLINE_GATEWAY_ADMIN_PORT", 9901)),
             web_port=int(os.environ.get("QUESTLINE_WEB_PORT", 8087)),
         )
+
+    def kafka_ports(self) -> list[tuple[int, int]]:
+        """Each broker's (port, controller port), the first broker's first."""
+        ports = [(self.kafka_port, self.controller_port), *self.more_kafka_ports]
+        for n in range(len(ports), self.kafka_brokers):
+            ports.append((self.kafka_port + 2 * n, self.controller_port + 2 * n))
+        return ports[: self.kafka_brokers]
+
+
+def kafka_brokers(setting: str) -> int:
+    """QUESTLINE_KAFKA_BROKERS: a lone broker, or a cluster of three."""
+    if setting.strip() not in ("1", "3"):
+        raise ValueError(f"QUESTLINE_KAFKA_BROKERS is 1 or 3, not {setting!r}")
+    return int(setting)
 
 
 @dataclass
@@ -108,12 +128,11 @@ class Stack:
         self.config = config
         self.data_dir = config.data_dir.resolve()
         self.logs = self.data_dir / "logs"
-        self.kafka = KafkaBroker(
-            self.data_dir / "kafka",
+        self.kafka_cluster = KafkaCluster(
+            self.data_dir,
             config.repo_root / ".cache" / "kafka" / "libs",
-            port=config.kafka_port,
-            controller_port=config.controller_port,
-            log_file=self.logs / "kafka.log",
+            config.kafka_ports(),
+            self.logs,
         )
         self.postgres = EmbeddedPostgres(
             self.data_dir / "postgres", log_file=self.logs / "postgres.log"
@@ -127,9 +146,13 @@ class Stack:
         self.web = WebApp(config.repo_root / "web" / "dist", config.web_port, self.logs / "web.log")
         self.processes: dict[str, ServiceProcess] = {}
         self._infra = {
-            "kafka": Watched(
-                "kafka", self.kafka.is_running, self.kafka.start, str(self.kafka.log_file)
-            ),
+            # Each broker on its own: one restarts while the others serve.
+            **{
+                name: Watched(name, broker.is_running, broker.start, str(broker.log_file))
+                for name, broker in zip(
+                    self.kafka_cluster.names, self.kafka_cluster.brokers, strict=True
+                )
+            },
             "postgres": Watched(
                 "postgres",
                 self.postgres.is_running,
@@ -139,20 +162,31 @@ class Stack:
         }
 
     # -- infrastructure ---------------------------------------------------------------
+    @property
+    def kafka(self) -> KafkaBroker:
+        """The first broker (with one broker, the broker): its pid, its port."""
+        return self.kafka_cluster.brokers[0]
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        """Every broker, as the services are given them."""
+        return self.kafka_cluster.bootstrap
+
     def start_infra(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         ensure_kafka_jars(self.config.repo_root, self.config.repo_root / ".cache" / "kafka")
         become_subreaper()  # a crashed postmaster becomes ours to collect (see reaping)
-        self.kafka.start()
-        self._infra["kafka"].started()
+        self.kafka_cluster.start()
+        for name in self.kafka_cluster.names:
+            self._infra[name].started()
         self.postgres.start()
         self._infra["postgres"].started()
         passwords = self._passwords()
         for name in SERVICES:
             self.database_urls[name] = self.postgres.ensure_database(name, name, passwords[name])
         self.ensure_audit_role()
-        self.kafka.wait_ready(timeout=90)
-        create_topics(self.kafka.bootstrap, list(ALL_TOPICS), self.config.partitions)
+        self.kafka_cluster.wait_ready(timeout=90)
+        self.kafka_cluster.create_topics(list(ALL_TOPICS), self.config.partitions)
 
     def _passwords(self) -> dict[str, str]:
         """One generated password per service database and one secret per registered
@@ -256,7 +290,7 @@ class Stack:
         env.update(
             {
                 "QUESTLINE_DATA_DIR": str(self.data_dir),
-                prefix + "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
+                prefix + "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
                 # A replica the stack has no port for (e.g. a test's) is given its own.
                 prefix + "HTTP_PORT": str(self.http_port(name, replica) or self.http_port(name)),
                 "PYTHONUNBUFFERED": "1",
@@ -430,14 +464,35 @@ class Stack:
             said.append(f"web server exited; restarted (see {self.web.log_file})")
         return said
 
-    def stop_infra(self, name: str) -> None:
-        """Stop "kafka" or "postgres" on purpose: left down until `resume_infra`."""
-        self._infra[name].stopped()
-        (self.kafka.stop if name == "kafka" else self.postgres.stop)()
+    def stop_infra(self, name: str, *, crash: bool = False) -> None:
+        """Stop "postgres", "kafka" (every broker) or one broker of a cluster ("kafka-2")
+        on purpose: left down until `resume_infra`. Gracefully, or for a broker with
+        `crash`, by kill -9 (no controlled shutdown)."""
+        if name == "postgres":
+            self._infra[name].stopped()
+            self.postgres.stop()
+            return
+        names = self._brokers_named(name)
+        for each in names:
+            self._infra[each].stopped()
+        if names == self.kafka_cluster.names and not crash:
+            self.kafka_cluster.stop()
+        else:
+            for each in names:
+                self.kafka_cluster.broker(each).stop(crash=crash)
 
     def resume_infra(self, name: str) -> None:
         """Hand it back to the supervisor, which starts it as after a crash."""
-        self._infra[name].started()
+        for each in [name] if name == "postgres" else self._brokers_named(name):
+            self._infra[each].started()
+
+    def _brokers_named(self, name: str) -> list[str]:
+        if name == "kafka":
+            return list(self.kafka_cluster.names)
+        if name not in self.kafka_cluster.names:
+            known = ", ".join(["postgres", "kafka", *self.kafka_cluster.names])
+            raise KeyError(f"no infrastructure named {name!r} (known: {known})")
+        return [name]
 
     def supervise(self, stopping: threading.Event, say: Callable[[str], None]) -> None:
         """Supervise until `stopping` is set (make run's main loop; a thread in tests)."""
@@ -465,8 +520,7 @@ class Stack:
             self._minter = None
         self.gateway.stop()
         self.web.stop()
-        if self.kafka.is_running():
-            self.kafka.stop()
+        self.kafka_cluster.stop()
         self.postgres.stop()
 
 

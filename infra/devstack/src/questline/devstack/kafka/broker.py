@@ -1,4 +1,5 @@
-"""Running a single-node Kafka (KRaft) broker as a child process (`KafkaBroker`).
+"""Running one Kafka (KRaft) node as a child process (`KafkaBroker`): alone, or one of
+the combined broker+controller nodes of a `KafkaCluster`.
 
 The broker runs `kafka.Kafka` from the jars `ensure_kafka_jars` fetched: its server
 properties, the storage format on first use, the class data sharing archive that
@@ -14,7 +15,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -23,6 +24,7 @@ from confluent_kafka.admin import AdminClient
 
 from questline.devstack.kafka._shared import client_config, read_stripped, tail
 from questline.devstack.kafka._shared import log as _log
+from questline.devstack.kafka.replication import Replication
 from questline.devstack.ports import LOOPBACK, port_in_use, wait_port
 
 # infra/devstack/src/questline/devstack/kafka/broker.py -> infra/kafka/log4j2.properties
@@ -35,6 +37,11 @@ class KafkaBrokerError(RuntimeError):
 
 class KafkaBroker:
     """One combined broker+controller node on 127.0.0.1, data in `data_dir`.
+
+    Alone by default (node 1, the only voter of its controller quorum). In a cluster,
+    `node_id`, `quorum_voters` (every node's "id@host:controller_port"), `cluster_id`
+    (shared by all) and `replication` (the cluster's replica counts) say where it fits;
+    `overrides` are server properties of the cluster's own, written last.
 
     Layout of `data_dir`: server.properties (rewritten at each start), cluster.id,
     broker.pid (while running), kraft-logs/ (topic and metadata logs; kept).
@@ -49,6 +56,12 @@ class KafkaBroker:
         log_file: Path | None = None,
         heap: str = "512m",
         log4j_config: Path | None = None,
+        *,
+        node_id: int = 1,
+        quorum_voters: str | None = None,
+        cluster_id: str | None = None,
+        replication: Replication = Replication.SINGLE,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.jars_dir = jars_dir.resolve()
@@ -57,6 +70,12 @@ class KafkaBroker:
         self.log_file = (log_file or self.data_dir / "broker.log").resolve()
         self.heap = heap
         self.log4j_config = log4j_config or _DEFAULT_LOG4J
+        self.node_id = node_id
+        # Static quorum: alone, one voter, us. (Dynamic quorums would need --standalone.)
+        self.quorum_voters = quorum_voters or f"{node_id}@{LOOPBACK}:{controller_port}"
+        self.cluster_id = cluster_id
+        self.replication = replication
+        self.overrides = dict(overrides or {})
         self._proc: subprocess.Popen[bytes] | None = None
         self._cds_pending: Path | None = None
 
@@ -143,13 +162,14 @@ class KafkaBroker:
                 raise self._failure(f"broker not ready within {timeout:.0f} s")
             time.sleep(0.1)
 
-    def stop(self, timeout: float = 20) -> None:
-        """SIGTERM (controlled shutdown, flushes logs); SIGKILL if it takes too long."""
+    def stop(self, timeout: float = 20, *, crash: bool = False) -> None:
+        """SIGTERM (controlled shutdown, flushes logs); SIGKILL if it takes too long.
+        `crash`: SIGKILL at once, as a crash would end it."""
         proc = self._proc
         if proc is None:
             return
         if proc.poll() is None:
-            _signal_group(proc.pid, signal.SIGTERM)
+            _signal_group(proc.pid, signal.SIGKILL if crash else signal.SIGTERM)
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -204,9 +224,8 @@ class KafkaBroker:
     def _server_properties(self) -> str:
         props = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            # Static quorum: one voter, us. (Dynamic quorums would need --standalone.)
-            "controller.quorum.voters": f"1@{LOOPBACK}:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": self.quorum_voters,
             "listeners": f"PLAINTEXT://{LOOPBACK}:{self.port},"
             f"CONTROLLER://{LOOPBACK}:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://{LOOPBACK}:{self.port}",
@@ -214,14 +233,8 @@ class KafkaBroker:
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(self._log_dir),
-            # One node: every internal topic must live with a single replica.
-            "offsets.topic.replication.factor": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
-            "default.replication.factor": "1",
-            "min.insync.replicas": "1",
+            # Replicas of every topic, internal ones too: 1 alone, 3 (2 in sync) in a cluster.
+            **self.replication.broker_properties(),
             # Fewer internal partitions than the 50 default: faster first group join.
             "offsets.topic.num.partitions": "12",
             "transaction.state.log.num.partitions": "12",
@@ -235,12 +248,14 @@ class KafkaBroker:
             "log.retention.hours": "168",
             "log.retention.check.interval.ms": "300000",
             # The controller's no-op heartbeat record: every 5 s instead of every 0.5 s,
-            # a quarter of a quiet broker's CPU (one node: nobody else needs it sooner).
+            # a quarter of a quiet broker's CPU (brokers learn of a dead peer through
+            # their own heartbeats, not through this record).
             "metadata.max.idle.interval.ms": "5000",
             # Two-core machine: fewer threads than the server defaults.
             "num.network.threads": "2",
             "num.io.threads": "4",
             "num.recovery.threads.per.data.dir": "1",
+            **self.overrides,
         }
         lines = ["# Written by questline.devstack.kafka at each start; edits are lost."]
         lines += [f"{key}={value}" for key, value in props.items()]
@@ -251,7 +266,8 @@ class KafkaBroker:
     # next to the jars (about 50 MB); later starts map it and are ready in about
     # 2.5 s. A stale or damaged archive is ignored by the JVM (it starts without it);
     # the name carries the JVM's identity so a new JVM dumps a new one, and the
-    # archive goes when ensure_kafka_jars() refetches the jars.
+    # archive goes when ensure_kafka_jars() refetches the jars. It lives with the jars,
+    # so the nodes of a cluster share one archive.
 
     def _cds_archive(self) -> Path:
         java = Path(os.path.realpath(shutil.which("java") or "java"))
@@ -264,11 +280,13 @@ class KafkaBroker:
         if archive.exists():
             return [f"-XX:SharedArchiveFile={archive}"]
         for leftover in self.jars_dir.glob("kafka-cds-*.jsa.*.tmp"):  # from killed brokers
-            pid = leftover.suffixes[-2].lstrip(".")
+            pid = leftover.suffixes[-2].lstrip(".").split("-")[0]
             if not (pid.isdigit() and Path(f"/proc/{pid}").exists()):
                 leftover.unlink(missing_ok=True)
-        # Unique per launcher pid: two brokers sharing the jars never write one file.
-        self._cds_pending = archive.with_name(f"{archive.name}.{os.getpid()}.tmp")
+        # Unique per launcher pid and node: two brokers sharing the jars never write one
+        # file (the last clean stop publishes its archive; any of them will do).
+        pending = f"{archive.name}.{os.getpid()}-{self.node_id}.tmp"
+        self._cds_pending = archive.with_name(pending)
         return [f"-XX:ArchiveClassesAtExit={self._cds_pending}"]
 
     def _settle_cds(self, clean_exit: bool) -> None:
@@ -282,10 +300,10 @@ class KafkaBroker:
 
     def _format_storage(self) -> None:
         cluster_file = self.data_dir / "cluster.id"
-        cluster_id = read_stripped(cluster_file)
+        cluster_id = read_stripped(cluster_file) or self.cluster_id
         if not cluster_id:
             cluster_id = self._tool("random-uuid").strip().splitlines()[-1].strip()
-            cluster_file.write_text(cluster_id + "\n")  # kept: a re-format reuses it
+        cluster_file.write_text(cluster_id + "\n")  # kept: a re-format reuses it
         self._tool("format", "-t", cluster_id, "-c", str(self._props))
         _log.info("formatted kafka storage in %s (cluster %s)", self._log_dir, cluster_id)
 

@@ -10,10 +10,16 @@ from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-def
 from questline.devstack.kafka._shared import client_config
 from questline.devstack.kafka._shared import log as _log
 from questline.devstack.kafka.broker import KafkaBrokerError
+from questline.devstack.kafka.replication import Replication
 
 
-def create_topics(bootstrap: str, topics: list[str], partitions: int = 6) -> None:
-    """Create the topics that are missing (replication factor 1); existing ones are fine.
+def create_topics(
+    bootstrap: str,
+    topics: list[str],
+    partitions: int = 6,
+    replication: Replication = Replication.SINGLE,
+) -> None:
+    """Create the topics that are missing (one replica unless told); existing ones are fine.
 
     Retries retriable errors for a while: right after start the controller may not
     have finished electing itself.
@@ -23,7 +29,15 @@ def create_topics(bootstrap: str, topics: list[str], partitions: int = 6) -> Non
     deadline = time.monotonic() + 30
     while pending:
         futures = admin.create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in pending],
+            [
+                NewTopic(
+                    name,
+                    num_partitions=partitions,
+                    replication_factor=replication.factor,
+                    config=replication.topic_config(),
+                )
+                for name in pending
+            ],
             operation_timeout=15,
             request_timeout=15,
         )
@@ -31,7 +45,12 @@ def create_topics(bootstrap: str, topics: list[str], partitions: int = 6) -> Non
         for name, future in futures.items():
             try:
                 future.result()
-                _log.info("created topic %s (%d partitions)", name, partitions)
+                _log.info(
+                    "created topic %s (%d partitions, %d replicas)",
+                    name,
+                    partitions,
+                    replication.factor,
+                )
             except KafkaException as exc:
                 error: KafkaError = exc.args[0]
                 if error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
