@@ -10,8 +10,10 @@ The first build on a machine with no image registry also builds the Debian base
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,8 +58,36 @@ def test_the_image_runs_as_uid_10001_with_oci_labels_and_no_healthcheck(
     assert labels["org.opencontainers.image.version"] == VERSION
     for key in ("description", "source", "licenses", "revision"):
         assert labels.get(f"org.opencontainers.image.{key}"), key
-    assert not config.healthcheck  # the chart's probes are the health checks
+    # The chart's probes are the health checks. (An OCI image cannot carry one: podman
+    # drops the instruction, so the Containerfiles are read too.)
+    assert not config.healthcheck
+    for containerfile in (ROOT / "deploy" / "images").glob("*.Containerfile"):
+        instructions = containerfile.read_text().splitlines()
+        assert not [i for i in instructions if i.upper().startswith("HEALTHCHECK")]
     assert config.cmd == ["questline-service", "run"]
+
+
+def test_every_package_in_the_image_is_the_version_uv_lock_pins(
+    reward_image: MountedImage,
+) -> None:
+    root = reward_image.root
+    assert root is not None
+    pinned = {
+        _normalized(package["name"]): package["version"]
+        for package in tomllib.loads((ROOT / "uv.lock").read_text())["package"]
+        if "version" in package
+    }
+    site = root / "app" / ".venv" / "lib" / "python3.11" / "site-packages"
+    installed = {}
+    for info in site.glob("*.dist-info"):
+        meta = dict(
+            line.split(": ", 1)
+            for line in (info / "METADATA").read_text().splitlines()
+            if line.startswith(("Name: ", "Version: "))
+        )
+        installed[_normalized(meta["Name"])] = meta["Version"]
+    assert "questline-reward" in installed and "confluent-kafka" in installed
+    assert {n: v for n, v in installed.items() if pinned.get(n) != v} == {}
 
 
 def test_the_final_image_holds_no_compiler_pip_or_uv(reward_image: MountedImage) -> None:
@@ -125,6 +155,10 @@ def test_the_image_migrates_then_serves_ready_against_kafka_and_postgresql(
         except subprocess.TimeoutExpired:
             service.kill()
             service.wait(10)
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _socket_dir(url: str, directory: str) -> str:

@@ -42,6 +42,7 @@ def build_images(
     repo_root: Path, names: Iterable[str] = IMAGES, *, base_image: str | None = None
 ) -> None:
     """Build the named images with deploy/images/build.sh; its output on failure."""
+    names = list(names)
     env = {**os.environ, "IMAGES": " ".join(names)}
     if base_image:
         env["BASE_IMAGE"] = base_image
