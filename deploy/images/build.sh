@@ -18,7 +18,7 @@ VERSION=${VERSION:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' de
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 STORE=$PWD/.cache/containers
 
-# The same storage questline.devstack.images uses (PODMAN_STORAGE there).
+# The same storage as questline.devstack.images (its podman()).
 podman() {
   command podman --root "$STORE/storage" --runroot "$STORE/run" --storage-driver overlay \
     --events-backend none "$@"
@@ -29,13 +29,13 @@ debian_base() {
   if podman image exists "$DEBIAN_BASE"; then return; fi
   [ "$(id -u)" = 0 ] || { say "building the Debian base needs root (debootstrap)"; exit 1; }
   command -v debootstrap >/dev/null || { say "debootstrap is missing: make install-images"; exit 1; }
-  local mirror rootfs
+  local mirror
   mirror=$( { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
     /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } \
     | sed -n -e 's/^URIs: *\([^ ]*\).*/\1/p' -e 's/^deb  *\(\[[^]]*\] *\)\{0,1\}\([^ ]*\) .*/\2/p' \
     | grep -v security | head -1 || true)
   mirror=${mirror:-http://deb.debian.org/debian}
-  rootfs=$(mktemp -d /tmp/questline-base.XXXXXX)
+  rootfs=$(mktemp -d /tmp/questline-base.XXXXXX)  # global: the trap sees it on any exit
   trap 'rm -rf "$rootfs"' EXIT
   say "no registry answers for $PUBLIC_BASE: building $DEBIAN_BASE from $mirror (once, ~2 min)"
   debootstrap --variant=minbase --include=python3,ca-certificates bookworm "$rootfs" "$mirror" \
@@ -44,10 +44,23 @@ debian_base() {
   tar -C "$rootfs" --numeric-owner -c . | podman import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]' \
-    --message "debootstrap bookworm minbase + python3, ca-certificates" - "$DEBIAN_BASE" >/dev/null
+    --message "debootstrap bookworm minbase + python3, ca-certificates" - "$DEBIAN_BASE" \
+    >>"$STORE/logs/debootstrap.log" 2>&1
   rm -rf "$rootfs"; trap - EXIT
 }
 
+for name in $IMAGES; do
+  case " $ALL " in *" $name "*) ;; *) say "unknown image: $name (one of: $ALL)"; exit 1 ;; esac
+done
+# The web image takes the app as built by `make install` (npm ci, npm run build).
+if [[ " $IMAGES " == *" web "* ]]; then
+  newer=$(find web/src web/public web/index.html web/package.json web/package-lock.json \
+    -newer web/dist/index.html -print -quit 2>/dev/null || echo missing)
+  if [ ! -f web/dist/index.html ] || [ -n "$newer" ]; then
+    say "web/dist is missing or older than web/ (run make install: npm ci, npm run build)"
+    exit 1
+  fi
+fi
 mkdir -p "$STORE/logs"
 if [ -n "${BASE_IMAGE:-}" ]; then
   base=$BASE_IMAGE
@@ -57,10 +70,6 @@ else
   debian_base
   base=$DEBIAN_BASE
 fi
-
-for name in $IMAGES; do
-  case " $ALL " in *" $name "*) ;; *) say "unknown image: $name (one of: $ALL)"; exit 1 ;; esac
-done
 
 declare -A DESCRIPTION=(
   [mission]="Questline mission service: mission catalogue and achievements"
@@ -81,12 +90,6 @@ fi
 for name in $IMAGES; do
   started=$SECONDS
   if [ "$name" = web ]; then
-    newer=$(find web/src web/public web/index.html web/package.json web/package-lock.json \
-      -newer web/dist/index.html -print -quit 2>/dev/null || echo missing)
-    if [ ! -f web/dist/index.html ] || [ -n "$newer" ]; then
-      say "web/dist is missing or older than web/ (run make install: npm ci, npm run build)"
-      exit 1
-    fi
     args=(-f deploy/images/web.Containerfile)
   else
     args=(-f deploy/images/service.Containerfile --build-arg "SERVICE=$name"
