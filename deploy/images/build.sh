@@ -18,9 +18,10 @@ VERSION=${VERSION:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' de
 REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 STORE=$PWD/.cache/containers
 
-# The same storage as questline.devstack.images (its podman()).
+# The same storage as questline.devstack.images (its podman()); TMPDIR holds buildah's
+# temporary files and the builders' download cache (RUN --mount=type=cache).
 podman() {
-  command podman --root "$STORE/storage" --runroot "$STORE/run" --storage-driver overlay \
+  TMPDIR=$STORE/tmp command podman --root "$STORE/storage" --runroot "$STORE/run" --storage-driver overlay \
     --events-backend none "$@"
 }
 
@@ -37,7 +38,7 @@ debian_base() {
   mirror=${mirror:-http://deb.debian.org/debian}
   rootfs=$(mktemp -d /tmp/questline-base.XXXXXX)  # global: the trap sees it on any exit
   trap 'rm -rf "$rootfs"' EXIT
-  say "no registry answers for $PUBLIC_BASE: building $DEBIAN_BASE from $mirror (once, ~2 min)"
+  say "no registry answers for $PUBLIC_BASE: building $DEBIAN_BASE from $mirror (once, ~1 min)"
   debootstrap --variant=minbase --include=python3,ca-certificates bookworm "$rootfs" "$mirror" \
     >"$STORE/logs/debootstrap.log" 2>&1 || { tail -20 "$STORE/logs/debootstrap.log"; exit 1; }
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/tmp/*
@@ -61,7 +62,7 @@ if [[ " $IMAGES " == *" web "* ]]; then
     exit 1
   fi
 fi
-mkdir -p "$STORE/logs"
+mkdir -p "$STORE/logs" "$STORE/tmp"
 if [ -n "${BASE_IMAGE:-}" ]; then
   base=$BASE_IMAGE
 elif podman image exists "$PUBLIC_BASE" || podman pull -q "$PUBLIC_BASE" >/dev/null 2>&1; then
