@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 PY := .venv/bin/python
 
-.PHONY: install install-test install-bench run test chaos lint format unit web-unit integration e2e contracts clean help token audit
+.PHONY: install install-test install-bench install-images images run test chaos lint format unit web-unit integration e2e contracts clean help token audit
 
 help:
 	@echo "make run    install what is missing, start Kafka, PostgreSQL and all services"
@@ -13,6 +13,7 @@ help:
 	@echo "make audit  check invariants 1-6 across the running system, read-only (ARGS=\"--wait 60\")"
 	@echo "make bench  benchmark the whole system (BENCH_ARGS=\"--quick\" for a smoke run)"
 	@echo "make chaos  5 minutes of kills, pauses and cut links under load, then the audit (CHAOS_ARGS=...)"
+	@echo "make images build the container images with podman (IMAGES=\"reward gift\", BASE_IMAGE=...)"
 	@echo "make clean  remove local data (.data)"
 	@echo "make token ARGS=\"--player alice\"  print an access token (also --operator, --game-backend)"
 
@@ -77,6 +78,14 @@ bench: install-bench
 # A system of its own on loopback; report on stdout and in chaos/results/ (see docs/reliability.md).
 chaos: install-test
 	@$(PY) -m chaos run $(CHAOS_ARGS)
+
+# The container images (deploy/images, docs/deploy.md#images), in podman's storage under
+# .cache/containers: IMAGES="reward gift" builds some, BASE_IMAGE=... sets the base image.
+install-images:
+	@bash infra/install.sh --images
+
+images: install-images
+	@bash deploy/images/build.sh
 
 clean:
 	rm -rf .data

@@ -2,7 +2,8 @@
 # Installs what Questline needs and is missing; fast when everything is there.
 # Prerequisites on the machine: Python 3.11, Java 17+, Maven, Node 20.19+ (npm);
 # for `--test` (make test) also Go, to build Toxiproxy, and Debian's chromium (installed
-# here with apt-get when missing) for the browser tests.
+# here with apt-get when missing) for the browser tests; for `--test` and `--images`
+# Debian's podman and debootstrap (likewise), for the container images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never   # uv must use the machine's Python, never fetch one
@@ -64,6 +65,25 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     say "missing: /usr/bin/chromium (apt-get install chromium) for the browser tests"; exit 1
+  fi
+fi
+
+# Podman and debootstrap (Debian's) build the container images: `make images`
+# (--images), and the image test in `make test` (--test). debootstrap makes the base
+# image from Debian's archive where no image registry is reachable (deploy/images).
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--images" ]; then
+  need_images=()
+  command -v podman >/dev/null || need_images+=(podman)
+  command -v debootstrap >/dev/null || need_images+=(debootstrap)
+  if [ ${#need_images[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing ${need_images[*]} with apt-get (for the container images)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        "${need_images[@]}" >/dev/null
+    else
+      say "missing: ${need_images[*]} (apt-get install ${need_images[*]}) for the images"
+      exit 1
+    fi
   fi
 fi
 
