@@ -58,6 +58,15 @@ if [ ! -f web/dist/index.html ] \
   (cd web && npm run --silent build >/dev/null)
 fi
 
+# The chart's CRD check (deploy/helm/crd-check: the Strimzi and CloudNativePG schemas from
+# npm) for `make test` (--test): npm ci from its package-lock.json when missing or stale.
+CRD_CHECK=deploy/helm/crd-check
+if [ "${1:-}" = "--test" ] && { [ ! -d $CRD_CHECK/node_modules ] \
+  || [ $CRD_CHECK/package-lock.json -nt $CRD_CHECK/node_modules/.package-lock.json ]; }; then
+  say "installing the chart's CRD check packages (npm ci)"
+  (cd $CRD_CHECK && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # Chromium for the browser tests (Playwright drives /usr/bin/chromium), from Debian.
 if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
