@@ -1,9 +1,9 @@
 """The Helm chart (deploy/helm/questline), checked without a cluster: `helm lint`, `helm
 template` with the default and the production values, every rendered object against the
 Kubernetes 1.33 schemas (kubernetes-validate), the Strimzi and CloudNativePG objects
-against their operators' CRD schemas (deploy/helm/crd-check: Strimzi 0.49.0's CRDs for
-kafka.strimzi.io/v1beta2, CloudNativePG 1.29.0's API types for postgresql.cnpg.io/v1, from
-npm), the operator settings Questline relies on (RF 3, min ISR 2, one database cluster per
+against their operators' CRD schemas (deploy/helm/crd-check: Strimzi 1.0.0's CRDs for
+kafka.strimzi.io/v1, CloudNativePG 1.29.0's API types for postgresql.cnpg.io/v1, from npm),
+the operator settings Questline relies on (RF 3, min ISR 2, one database cluster per
 service), and checkov on the rendered manifests (its skips are annotations with a reason
 in the chart).
 
@@ -140,16 +140,20 @@ def test_an_operator_object_that_breaks_its_crd_schema_is_refused(
 
 def test_an_operator_kind_without_a_crd_schema_is_refused_not_skipped() -> None:
     # MirrorMaker 1: a kind Strimzi no longer defines.
-    obj = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaMirrorMaker",
+    obj = {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaMirrorMaker",
            "metadata": {"name": "mirror"}, "spec": {"replicas": 1}}  # fmt: skip
     result = _crd_check(yaml.safe_dump(obj))
     assert result.returncode == 1
-    assert "no schema for kafka.strimzi.io/v1beta2 KafkaMirrorMaker" in result.stdout
+    assert "no schema for kafka.strimzi.io/v1 KafkaMirrorMaker" in result.stdout
 
 
 @pytest.mark.parametrize("values", VALUES)
 def test_kafka_runs_kraft_with_rf_3_and_min_isr_2_on_every_questline_topic(values: str) -> None:
     (kafka,) = _objects(values, "Kafka")
+    # v1: the API version Strimzi 1.0 and later serve (v1beta2 is gone there).
+    assert {o["apiVersion"] for o in _rendered(values)[1] if o["kind"].startswith("Kafka")} == {
+        "kafka.strimzi.io/v1"
+    }
     assert kafka["metadata"]["annotations"]["strimzi.io/kraft"] == "enabled"
     assert kafka["metadata"]["annotations"]["strimzi.io/node-pools"] == "enabled"
     spec = kafka["spec"]["kafka"]

@@ -9,7 +9,7 @@
 //
 // What "the CRD" means here (the versions the packages were generated from):
 // - Strimzi: @kubernetes-models/strimzi-kafka-operator 1.0.1, from Strimzi's published
-//   CRDs: 0.49.0 for kafka.strimzi.io/v1beta2 (Strimzi 1.0 serves only v1), 1.0.0 for v1.
+//   CRDs: 1.0.0 for kafka.strimzi.io/v1 (the chart's), 0.49.0 for v1beta2 (gone in 1.0).
 // - CloudNativePG: @kubernetes-models/cloudnative-pg 2.0.0, from CNPG 1.29.0's Go API
 //   types (github.com/cloudnative-pg/cloudnative-pg/api/v1): postgresql.cnpg.io/v1.
 // Both declare Node 22 in `engines` but run on Node 20: the chart's tests prove it.
