@@ -18,6 +18,7 @@
 // without a word, so a misspelt field would be lost. Each field is therefore probed too: a
 // value of no JSON type in its place is refused where it stands if the schema knows the
 // field. An object that takes any field (labels, a Kafka config) is not probed further.
+// The whole input must parse strictly (no repeated key), whatever its objects' kinds.
 
 import { parseAllDocuments } from "yaml";
 
@@ -88,7 +89,10 @@ async function check(obj) {
 async function main() {
   let input = "";
   for await (const chunk of process.stdin) input += chunk;
-  const objects = parseAllDocuments(input)
+  const docs = parseAllDocuments(input);
+  const broken = docs.flatMap((doc) => doc.errors);
+  if (broken.length) throw new Error(`the manifests are not YAML: ${broken[0].message}`);
+  const objects = docs
     .map((doc) => doc.toJS())
     .filter((obj) => PACKAGES[obj?.apiVersion?.split("/")[0]]);
   let refused = 0;

@@ -16,6 +16,13 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/name: {{ .name }}
 {{- end -}}
 
+{{/* labels of one component's objects: the common ones and its name; the selector's
+instance label is among the common ones, so it is not repeated (dict "root" $ "name" "wallet") */}}
+{{- define "questline.componentLabels" -}}
+{{ include "questline.labels" .root }}
+app.kubernetes.io/name: {{ .name }}
+{{- end -}}
+
 {{/* the merged values of a service: (dict "root" $ "name" "wallet") */}}
 {{- define "questline.service" -}}
 {{- $own := index .root.Values.services .name | default dict -}}
