@@ -14,6 +14,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from questline.devstack.testing import ISSUER
+from questline.gift import bootstrap
+from questline.gift.settings import GiftSettings
+
 pytestmark = pytest.mark.integration
 
 PROBLEM_JSON = "application/problem+json"
@@ -371,3 +375,27 @@ async def test_restocking_after_exchanges_keeps_the_catalogue_counts_in_balance(
 
     assert (restocked["stock"], restocked["stockedTotal"], restocked["exchangedCount"]) == (5, 7, 2)
     assert listed == restocked
+
+
+async def test_an_exchange_is_served_beneath_the_framework_layers_on_the_hot_lane(
+    database_url: str,
+):
+    settings = GiftSettings(database_url=database_url, db_pool_size=2, auth_jwks=ISSUER.jwks_json)
+    service = await bootstrap.build(settings, set())
+    transport = httpx.ASGITransport(app=service.app)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gift", headers=ISSUER.headers()
+        ) as client:
+            gift = await add_gift(client)  # through the framework, which then goes away
+
+            async def refuse(scope, receive, send):  # type: ignore[no-untyped-def]
+                raise AssertionError(f"{scope['path']} went through the framework")
+
+            service.app.middleware_stack = refuse
+            response = await exchange(client, unique("reward"), gift["id"])
+            assert response.status_code == 201, response.text
+            assert response.headers["location"].startswith("/exchanges/")
+    finally:
+        assert service.close is not None
+        await service.close()

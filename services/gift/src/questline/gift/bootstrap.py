@@ -42,7 +42,7 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
         description="The gift catalogue with its stock, and the exchange records wallet "
         "writes through POST /exchanges (one per reward, ever). Every stock change is "
         "published as GiftStockChanged, every exchange as GiftExchanged, on gift.events.",
-        routers=[http.router(uow, reader, ExchangeIntake(exchange_batch), utc_now, new_id)],
+        routers=http.routers(uow, reader, ExchangeIntake(exchange_batch), utc_now, new_id),
         consumers=[],
         roles=roles,
     )
