@@ -11,7 +11,7 @@ import itertools
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,6 +198,26 @@ def test_every_topic_has_three_replicas_two_in_sync_on_three_registered_brokers(
         assert len(partition.replicas) == 3, partition.topic
 
 
+async def settle_while(
+    stack: Stack,
+    customers: list[str],
+    load: SteadyLoad,
+    what: str,
+    *work: Coroutine[Any, Any, None],
+) -> None:
+    """Run the load and the faults together, wait until every achievement settled, and
+    print the longest pause in settling."""
+    began = time.monotonic()
+    with SettleClock(stack, customers[0].rsplit("-", 1)[0], lambda: load.total) as clock:
+        await asyncio.gather(*work)
+        await eventually(clock.caught_up, timeout=120)
+    print(
+        f"\nkafka cluster, {what}: {load.total} achievements ({dict(load.answers)}) "
+        f"settled in {time.monotonic() - began:.1f} s; longest settle pause "
+        f"{clock.longest_pause_s:.1f} s"
+    )
+
+
 async def test_the_busiest_broker_killed_mid_burst_and_restarted_later_loses_and_doubles_nothing(
     api, stack: Stack
 ) -> None:
@@ -210,17 +230,15 @@ async def test_the_busiest_broker_killed_mid_burst_and_restarted_later_loses_and
         stack.stop_infra(victim, crash=True)  # kill -9, left down a while
         await load.reached(3 * KILL_BURST // 4)  # half the burst on two brokers
         stack.resume_infra(victim)  # the supervisor starts it, as after any crash
-
-    began = time.monotonic()
-    with SettleClock(stack, customers[0].rsplit("-", 1)[0], lambda: load.total) as clock:
-        await asyncio.gather(load.run(KILL_BURST), crash_and_come_back())
         await eventually(lambda: in_every_isr(stack, victim), timeout=90)
-        await eventually(clock.caught_up, timeout=120)
-    seconds = time.monotonic() - began
-    print(
-        f"\nkafka cluster, {victim} killed -9 mid-burst: {load.total} achievements "
-        f"({dict(load.answers)}) settled in {seconds:.1f} s; longest settle pause "
-        f"{clock.longest_pause_s:.1f} s"
+
+    await settle_while(
+        stack,
+        customers,
+        load,
+        f"{victim} killed -9 mid-burst",
+        load.run(KILL_BURST),
+        crash_and_come_back(),
     )
     # The outboxes hold the events: reporting never needed a broker.
     assert set(load.answers) == {201}, load.answers
@@ -250,15 +268,8 @@ async def test_rolling_the_three_brokers_one_by_one_under_load_loses_and_doubles
             )
         load.stopping.set()
 
-    began = time.monotonic()
-    with SettleClock(stack, customers[0].rsplit("-", 1)[0], lambda: load.total) as clock:
-        await asyncio.gather(load.run(), roll())
-        await eventually(clock.caught_up, timeout=120)
-    seconds = time.monotonic() - began
-    print(
-        f"\nkafka cluster rolled under {ROLL_RATE_PER_S}/s: {load.total} achievements "
-        f"({dict(load.answers)}) settled in {seconds:.1f} s; longest settle pause "
-        f"{clock.longest_pause_s:.1f} s"
+    await settle_while(
+        stack, customers, load, f"rolled under {ROLL_RATE_PER_S}/s", load.run(), roll()
     )
     for line in rolled:
         print(f"  {line}")
