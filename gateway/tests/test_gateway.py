@@ -375,7 +375,10 @@ async def test_a_service_that_does_not_answer_in_time_gives_a_504_problem(
     finally:
         reward.release.set()
     assert_problem(response, 504)
-    assert time.monotonic() - started >= gateway.settings.route_timeout_s
+    # Envoy's timers run on a millisecond-granular clock of their own: one fired 1.3 ms
+    # short of a 1 s timeout as our clock saw it. 50 ms still tells the timeout apart
+    # from an answer that came at once.
+    assert time.monotonic() - started >= gateway.settings.route_timeout_s - 0.05
 
 
 async def test_a_failed_post_is_never_retried_even_when_the_client_asks(
