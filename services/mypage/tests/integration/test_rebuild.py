@@ -117,6 +117,14 @@ async def shows(mypage: Running, customer: str, missions: int, named: int) -> bo
     )
 
 
+async def folded(database: Database, customer: str, chains: int) -> bool:
+    """Every section of the stored page holds `chains` entries: the topics are consumed
+    independently, so the page can show its wallet before the rewards section caught up."""
+    document = (await pages(database)).get(customer, ({},))[0]
+    sections = ("missions", "rewards", "wallet")
+    return all(len(document.get(s, {})) == chains for s in sections)
+
+
 async def test_a_rebuild_equals_the_live_pages_and_loses_nothing_while_readers_read(
     live: Running, database: Database, infra: Infra
 ) -> None:
@@ -138,6 +146,8 @@ async def test_a_rebuild_equals_the_live_pages_and_loses_nothing_while_readers_r
     await asyncio.to_thread(send, producer, history)
     await eventually(lambda: shows(live, alice, 2, 1), timeout=60)
     await eventually(lambda: shows(live, bob, 2, 1), timeout=60)
+    for customer in (alice, bob):
+        await eventually(lambda c=customer: folded(database, c, 2), timeout=60)
     before = await pages(database)
     alice_before = (await get(live, alice)).json()
 
