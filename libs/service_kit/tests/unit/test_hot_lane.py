@@ -7,12 +7,13 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from questline.service_kit import metrics
 from questline.service_kit.hot_lane import ServiceApp, hot
 from questline.service_kit.http import create_app
-from questline.service_kit.lean import json_response, read_body
+from questline.service_kit.ids import CustomerId, CustomerIdPath, IdPath, OpaqueId
+from questline.service_kit.lean import json_response, path_schema, read_body, read_path
 from questline.service_kit.problems import Problem
 
 
@@ -112,3 +113,47 @@ def test_only_an_endpoint_that_takes_the_request_alone_can_be_hot():
 
     with pytest.raises(TypeError, match="takes only the request"):
         hot(two)
+
+
+_IDS = {"customer_id": TypeAdapter(CustomerId), "item_id": TypeAdapter(OpaqueId)}
+
+
+def _paths_app() -> ServiceApp:
+    """The same route twice: its path declared to FastAPI, and read by hand on the lane."""
+    router = APIRouter()
+
+    @router.post("/declared/{customer_id}/{item_id}")
+    async def declared(customer_id: CustomerIdPath, item_id: IdPath) -> Response:
+        return json_response(b'["%s","%s"]' % (customer_id.encode(), item_id.encode()))
+
+    @router.post("/by-hand/{customer_id}/{item_id}", openapi_extra=path_schema(**_IDS))
+    @hot
+    async def by_hand(request: Request) -> Response:
+        customer_id, item_id = read_path(request, **_IDS)
+        return json_response(b'["%s","%s"]' % (customer_id.encode(), item_id.encode()))
+
+    app = create_app(
+        title="t", description="d", routers=[router], ready_checks={}, max_body_bytes=1000
+    )
+    assert isinstance(app, ServiceApp)
+    return app
+
+
+@pytest.mark.parametrize(
+    "ids", ["alice/sword", "-alice/sword", "alice/" + "s" * 65, "-alice/s%7F", "alice/s%00"]
+)
+async def test_path_ids_read_by_hand_answer_as_ids_the_framework_validates(ids: str):
+    app = _paths_app()
+    by_hand = await _post(app, f"/by-hand/{ids}", b"")
+    declared = await _post(app, f"/declared/{ids}", b"")
+    assert (by_hand.status_code, by_hand.headers["content-type"]) == (
+        declared.status_code,
+        declared.headers["content-type"],
+    )
+    assert by_hand.text.replace("/by-hand/", "/x/") == declared.text.replace("/declared/", "/x/")
+
+
+def test_path_ids_read_by_hand_are_documented_as_declared_ones():
+    paths = _paths_app().openapi()["paths"]
+    by_hand = paths["/by-hand/{customer_id}/{item_id}"]["post"]["parameters"]
+    assert by_hand == paths["/declared/{customer_id}/{item_id}"]["post"]["parameters"]

@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from questline.devstack.testing import ISSUER
+from questline.devstack.testing import ISSUER, Infra
+from questline.wallet import bootstrap
+from questline.wallet.settings import WalletSettings
 
 from .conftest import deposited
 
@@ -319,3 +321,43 @@ async def test_an_exchange_that_breaks_the_shared_transaction_fails_alone(
         breaker: "AVAILABLE",
     }
     assert sorted(e["data"]["rewardId"] for e in await exchanged_events(db)) == neighbours
+
+
+async def test_invalid_ids_in_the_path_answer_one_422_naming_both_before_the_token_is_read(
+    exchanging: httpx.AsyncClient, gift: Any
+) -> None:
+    response = await exchanging.post(
+        path("r%7F", "-alice"), json=POTION, headers={"authorization": ""}
+    )
+
+    problem = assert_problem(response, 422)
+    assert [e["field"] for e in problem["errors"]] == ["path.customer_id", "path.reward_id"]
+    assert "should match pattern" in problem["errors"][0]["message"]
+    assert gift[0].calls == 0
+
+
+async def test_an_exchange_is_served_beneath_the_framework_layers_on_the_hot_lane(
+    infra: Infra, database_url: str, gift: Any, owned_uow: Any, clock: Any
+) -> None:
+    await deposited(owned_uow, clock, "rw-1")
+    settings = WalletSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=infra.bootstrap,
+        auth_jwks=ISSUER.jwks_json,
+        gift_base_url=gift[1],
+    )
+    service = await bootstrap.build(settings, {"http"})
+
+    async def refuse(scope, receive, send):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"{scope['path']} went through the framework")
+
+    service.app.middleware_stack = refuse
+    transport = httpx.ASGITransport(app=service.app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://wallet") as client:
+            response = await client.post(
+                path("rw-1"), json=POTION, headers=ISSUER.headers("alice", "player")
+            )
+        assert (response.status_code, response.json()["status"]) == (200, "EXCHANGED")
+    finally:
+        await service.close()
