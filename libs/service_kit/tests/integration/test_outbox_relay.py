@@ -63,23 +63,37 @@ def read_ids(bootstrap: str, topic: str, wanted: set[str], timeout: float = 30) 
     return seen
 
 
-async def test_events_committed_with_the_state_change_are_published_once_and_marked_sent(
-    engine, database, infra
-):
+async def _three_events_published(engine, database, infra, **relay_options) -> tuple[set, list]:
+    """Three events committed with a state change, then relayed: their ids and the outbox
+    rows left behind (event id, sent at)."""
     customer = f"c-{uuid.uuid4().hex[:8]}"
     async with SqlUnitOfWork(outbox=writer(), database=database, causation_id="cmd-1") as uow:
         await uow.conn.execute("INSERT INTO effects VALUES ('state', '-')")
         uow.stage([achieved(customer) for _ in range(3)])
-    relay = OutboxRelay(database, kafka.producer(infra.bootstrap, "test-relay"))
+    async with engine.connect() as conn:
+        ids = {r.event_id for r in await conn.execute(text("SELECT event_id FROM outbox"))}
+    relay = OutboxRelay(database, kafka.producer(infra.bootstrap, "test-relay"), **relay_options)
     assert await relay.publish_batch() == 3
     assert await relay.publish_batch() == 0  # nothing left unsent
     async with engine.connect() as conn:
         rows = (await conn.execute(text("SELECT event_id, published_at FROM outbox"))).all()
-    assert len(rows) == 3 and all(r.published_at is not None for r in rows)
-    ids = {r.event_id for r in rows}
     assert sorted(
         await asyncio.to_thread(read_ids, infra.bootstrap, "mission.events", ids)
     ) == sorted(ids)
+    return ids, rows
+
+
+async def test_events_committed_with_the_state_change_are_published_once_and_deleted(
+    engine, database, infra
+):
+    ids, rows = await _three_events_published(engine, database, infra)
+    assert len(ids) == 3 and rows == []
+
+
+async def test_with_a_retention_sent_events_stay_marked_sent(engine, database, infra):
+    ids, rows = await _three_events_published(engine, database, infra, retention_seconds=60)
+    assert {r.event_id for r in rows} == ids
+    assert all(r.published_at is not None for r in rows)
 
 
 async def test_a_rolled_back_use_case_leaves_no_event_behind(engine, database):
@@ -97,6 +111,8 @@ async def test_a_rolled_back_use_case_leaves_no_event_behind(engine, database):
 async def test_two_relays_share_the_backlog_without_publishing_a_row_twice(engine, database, infra):
     async with SqlUnitOfWork(outbox=writer(), database=database) as uow:
         uow.stage([achieved(f"c-{i % 7}") for i in range(400)])
+    async with engine.connect() as conn:
+        ids = set((await conn.execute(text("SELECT event_id FROM outbox"))).scalars())
     relays = [
         OutboxRelay(database, kafka.producer(infra.bootstrap, f"r{i}"), batch_size=50)
         for i in range(2)
@@ -110,7 +126,5 @@ async def test_two_relays_share_the_backlog_without_publishing_a_row_twice(engin
 
     counts = await asyncio.gather(*(drain(r) for r in relays))
     assert sum(counts) == 400
-    async with engine.connect() as conn:
-        ids = set((await conn.execute(text("SELECT event_id FROM outbox"))).scalars())
     published = await asyncio.to_thread(read_ids, infra.bootstrap, "mission.events", ids)
     assert len(published) == 400 and set(published) == ids

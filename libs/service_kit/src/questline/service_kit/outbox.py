@@ -66,24 +66,28 @@ class OutboxWriter:
 
 class OutboxRelay:
     """Publishes unsent rows in batches: lock (SKIP LOCKED, so replicas share the work),
-    produce, wait for every ack, mark sent, commit.
+    produce, wait for every ack, delete the rows (or mark them sent, with a retention),
+    commit.
 
     It sleeps until woken by a local commit (`wake`) — then lingers `linger_seconds` so
     that a round carries many commits —, or for `idle_seconds` at most: the
     fallback that finds rows committed by another process (a replica's HTTP role)."""
 
-    # Lock and mark in one statement, inside a transaction that commits only once Kafka
-    # acknowledged every row: a failed publish rolls the marks back (the rows wait), a
-    # crash after publish and before commit re-publishes them (the inboxes absorb it).
-    # The commit need not wait for its WAL flush: a mark lost in a crash only
+    # Lock and delete (or mark) in one statement, inside a transaction that commits only
+    # once Kafka acknowledged every row: a failed publish rolls it back (the rows wait),
+    # a crash after publish and before commit re-publishes them (the inboxes absorb it).
+    # The commit need not wait for its WAL flush: a delete lost in a crash only
     # re-publishes. One round trip opens the transaction and sets that.
     _BEGIN = "BEGIN; SET LOCAL synchronous_commit = off"
-    _CLAIM = (
-        "UPDATE outbox SET published_at = now() WHERE id IN ("
-        "SELECT id FROM outbox WHERE published_at IS NULL "
+    _UNSENT = (
+        "WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL "
         "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, topic, key, headers, payload"
     )
+    _CLAIM = f"UPDATE outbox SET published_at = now() {_UNSENT}"
+    # Without a retention (the default) the rows go as they are sent: one WAL record per
+    # row instead of a new row version, its index entries and a later purge.
+    _CLAIM_AND_DELETE = f"DELETE FROM outbox {_UNSENT}"
     _PURGE = "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)"
 
     def __init__(
@@ -93,7 +97,7 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_seconds: float = 1.0,
         linger_seconds: float = 0.0,
-        retention_seconds: int = 3600,
+        retention_seconds: int = 0,
         exit_after_publish: bool = False,
     ) -> None:
         self._db = database
@@ -131,7 +135,7 @@ class OutboxRelay:
                 )
                 await stopped_within(stopping, delay)
                 continue
-            if loop.time() > next_purge:
+            if self._retention and loop.time() > next_purge:
                 next_purge = loop.time() + 60
                 await self._purge_sent()
             if sent < self._batch_size:
@@ -148,7 +152,8 @@ class OutboxRelay:
         async with pool.acquire() as conn:
             # On any failure below, the pool's reset rolls the transaction back.
             await conn.execute(self._BEGIN)
-            rows = await conn.fetch(self._CLAIM, self._batch_size)
+            claim = self._CLAIM if self._retention else self._CLAIM_AND_DELETE
+            rows = await conn.fetch(claim, self._batch_size)
             if not rows:
                 await conn.execute("ROLLBACK")
                 return 0

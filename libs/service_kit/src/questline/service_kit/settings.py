@@ -56,8 +56,9 @@ class ServiceSettings(BaseSettings):
     relay_idle_ms: int = Field(default=1000, ge=1)
     # Once woken, the relay waits this long so that one round publishes many commits.
     relay_linger_ms: int = Field(default=10, ge=0, le=1000)
-    # Sent outbox rows are kept this long (for inspection), then purged.
-    outbox_retention_s: int = Field(default=3600, ge=0)
+    # Sent outbox rows: 0 deletes each as it is sent (Kafka keeps the event); more keeps
+    # them this long for inspection, marked sent, then purged (more WAL per event).
+    outbox_retention_s: int = Field(default=0, ge=0)
     # Inbox consumer: events per batch (one transaction each) and how long a light load
     # waits for a batch to fill after the first event arrived.
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
