@@ -145,3 +145,24 @@ async def test_event_ids_older_than_the_retention_are_forgotten_and_recent_ones_
     async with engine.connect() as conn:
         kept = set((await conn.execute(select(inbox.c.event_id))).scalars())
     assert kept == {"new"}
+
+
+async def test_a_purge_deletes_in_bounded_batches_until_no_old_id_is_left(
+    infra, engine, database, topic
+):
+    from sqlalchemy import text
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO inbox (event_id, event_type, received_at) "
+                "SELECT 'old-' || n, 't', now() - interval '30 days' FROM generate_series(1, 25) n"
+            )
+        )
+        await conn.execute(text("INSERT INTO inbox (event_id, event_type) VALUES ('new', 't')"))
+    consumer = make_consumer(infra, database, topic, recording_apply())
+    consumer.PURGE_BATCH = 10  # three statements: 10, 10 and the last 5
+    await consumer._purge_inbox()
+    async with engine.connect() as conn:
+        kept = set((await conn.execute(select(inbox.c.event_id))).scalars())
+    assert kept == {"new"}

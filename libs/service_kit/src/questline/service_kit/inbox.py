@@ -59,7 +59,13 @@ class InboxConsumer:
         "INSERT INTO inbox (event_id, event_type) SELECT * FROM unnest($1::text[], $2::text[]) "
         "ON CONFLICT DO NOTHING RETURNING event_id"
     )
-    _PURGE = "DELETE FROM inbox WHERE received_at < now() - make_interval(secs => $1)"
+    # A bounded batch per statement (found through the BRIN index on received_at): a
+    # purge never holds one long transaction over a backlog of old ids.
+    _PURGE = (
+        "DELETE FROM inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM inbox "
+        "WHERE received_at < now() - make_interval(secs => $1) LIMIT $2))"
+    )
+    PURGE_BATCH = 10_000
 
     def __init__(
         self,
@@ -143,8 +149,13 @@ class InboxConsumer:
         """Forget event ids older than the retention: a redelivery can only come from the
         topic, and Kafka keeps records for less (7 days by default)."""
         try:
-            async with self._db.transaction() as conn:
-                await conn.execute(self._PURGE, float(self._retention_s))
+            async with self._db.connection() as conn:
+                while True:
+                    status = await conn.execute(
+                        self._PURGE, float(self._retention_s), self.PURGE_BATCH
+                    )
+                    if int(status.split()[-1]) < self.PURGE_BATCH:
+                        break
         except Exception as error:  # housekeeping: never stop consuming for it
             log.warning("inbox_purge_failed", error=str(error))
 

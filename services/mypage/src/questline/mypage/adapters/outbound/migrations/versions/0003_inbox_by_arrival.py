@@ -1,0 +1,15 @@
+"""The inbox indexed by arrival time, for its purge (service_kit's BRIN index).
+
+Revision ID: 0003
+"""
+
+from alembic import op
+
+from questline.service_kit.migrations import index_inbox_by_arrival
+
+revision = "0003"
+down_revision = "0002"
+
+
+def upgrade() -> None:
+    index_inbox_by_arrival(op.get_bind())
