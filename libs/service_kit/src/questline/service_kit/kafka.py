@@ -91,6 +91,11 @@ class KafkaProbe:
         except Exception:
             return False
 
+    def close(self) -> None:
+        """Let the client go (destroyed with its last reference: AdminClient has no
+        close): a service closed in a test must not keep reconnecting to a broker gone."""
+        self._admin = None
+
     async def reachable(self) -> bool:
         now = time.monotonic()
         if now - self._checked_at > self._ttl:

@@ -106,6 +106,7 @@ class ServiceKit:
             if on_close is not None:
                 await on_close()
             await self.db.close()
+            probe.close()
 
         return Service(
             settings=s,
