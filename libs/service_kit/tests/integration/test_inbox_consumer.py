@@ -13,6 +13,7 @@ from sqlalchemy import select
 from questline.devstack.testing import eventually
 from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
+from questline.service_kit.inbox import InboxConsumer
 
 from .conftest import inbox
 from .consuming import (
@@ -128,40 +129,29 @@ async def test_offsets_are_committed_after_the_database_commit(infra, engine, da
     assert sum(applied) == 5  # the 30 committed records were not read again
 
 
+@pytest.mark.parametrize(
+    ("old_ids", "batch"),
+    [
+        pytest.param(1, InboxConsumer.PURGE_BATCH, id="one-statement"),
+        pytest.param(25, 10, id="bounded-batches"),  # three statements: 10, 10 and 5
+    ],
+)
 async def test_event_ids_older_than_the_retention_are_forgotten_and_recent_ones_kept(
-    infra, engine, database, topic
+    infra, engine, database, topic, old_ids, batch
 ):
     from sqlalchemy import text
 
     async with engine.begin() as conn:
         await conn.execute(
             text(
-                "INSERT INTO inbox (event_id, event_type, received_at) VALUES "
-                "('old', 't', now() - interval '30 days'), ('new', 't', now())"
-            )
-        )
-    consumer = make_consumer(infra, database, topic, recording_apply())
-    await consumer._purge_inbox()
-    async with engine.connect() as conn:
-        kept = set((await conn.execute(select(inbox.c.event_id))).scalars())
-    assert kept == {"new"}
-
-
-async def test_a_purge_deletes_in_bounded_batches_until_no_old_id_is_left(
-    infra, engine, database, topic
-):
-    from sqlalchemy import text
-
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO inbox (event_id, event_type, received_at) "
-                "SELECT 'old-' || n, 't', now() - interval '30 days' FROM generate_series(1, 25) n"
-            )
+                "INSERT INTO inbox (event_id, event_type, received_at) SELECT 'old-' || n, 't', "
+                "now() - interval '30 days' FROM generate_series(1, :n) n"
+            ),
+            {"n": old_ids},
         )
         await conn.execute(text("INSERT INTO inbox (event_id, event_type) VALUES ('new', 't')"))
     consumer = make_consumer(infra, database, topic, recording_apply())
-    consumer.PURGE_BATCH = 10  # three statements: 10, 10 and the last 5
+    consumer.PURGE_BATCH = batch
     await consumer._purge_inbox()
     async with engine.connect() as conn:
         kept = set((await conn.execute(select(inbox.c.event_id))).scalars())

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from questline.devstack.testing import ISSUER, Infra, ServiceUnderTest, outbox_rows
 from questline.service_kit.db import Connection, Database
 from questline.service_kit.outbox import OutboxWriter
+from questline.service_kit.runtime import Service
 from questline.wallet import bootstrap
 from questline.wallet.adapters.outbound.uow import SqlWalletReads, SqlWalletUnitOfWork
 from questline.wallet.application.deposit_reward import DepositReward, deposit_reward
@@ -127,12 +128,9 @@ async def gift() -> AsyncIterator[tuple[GiftStub, str]]:
     await runner.cleanup()
 
 
-@asynccontextmanager
-async def wallet_app(
-    infra: Infra, database_url: str, raise_app_exceptions: bool = True, **settings: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The wallet app (HTTP role) built by bootstrap with these settings, in process."""
-    service = await bootstrap.build(
+async def wallet_service(infra: Infra, database_url: str, **settings: Any) -> Service:
+    """The wallet service (HTTP role) built by bootstrap with these settings."""
+    return await bootstrap.build(
         WalletSettings(
             database_url=database_url,
             kafka_bootstrap_servers=infra.bootstrap,
@@ -141,6 +139,14 @@ async def wallet_app(
         ),
         {"http"},
     )
+
+
+@asynccontextmanager
+async def wallet_app(
+    infra: Infra, database_url: str, raise_app_exceptions: bool = True, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The wallet app (HTTP role) built by bootstrap with these settings, in process."""
+    service = await wallet_service(infra, database_url, **settings)
     transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=raise_app_exceptions)
     # Alice (every test's customer), who may also read as an operator.
     alice = ISSUER.headers("alice", "player liveops")

@@ -15,10 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from questline.devstack.testing import ISSUER, Infra
-from questline.wallet import bootstrap
-from questline.wallet.settings import WalletSettings
 
-from .conftest import deposited
+from .conftest import deposited, wallet_service
 
 pytestmark = pytest.mark.integration
 
@@ -340,13 +338,7 @@ async def test_an_exchange_is_served_beneath_the_framework_layers_on_the_hot_lan
     infra: Infra, database_url: str, gift: Any, owned_uow: Any, clock: Any
 ) -> None:
     await deposited(owned_uow, clock, "rw-1")
-    settings = WalletSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=infra.bootstrap,
-        auth_jwks=ISSUER.jwks_json,
-        gift_base_url=gift[1],
-    )
-    service = await bootstrap.build(settings, {"http"})
+    service = await wallet_service(infra, database_url, gift_base_url=gift[1])
 
     async def refuse(scope, receive, send):  # type: ignore[no-untyped-def]
         raise AssertionError(f"{scope['path']} went through the framework")

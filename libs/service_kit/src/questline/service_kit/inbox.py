@@ -61,10 +61,10 @@ class InboxConsumer:
     )
     # A bounded batch per statement (found through the BRIN index on received_at): a
     # purge never holds one long transaction over a backlog of old ids.
-    _PURGE = (
-        "DELETE FROM inbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM inbox "
-        "WHERE received_at < now() - make_interval(secs => $1) LIMIT $2))"
+    OLD_IDS = (
+        "SELECT ctid FROM inbox WHERE received_at < now() - make_interval(secs => $1) LIMIT $2"
     )
+    _PURGE = f"DELETE FROM inbox WHERE ctid = ANY(ARRAY({OLD_IDS}))"
     PURGE_BATCH = 10_000
 
     def __init__(

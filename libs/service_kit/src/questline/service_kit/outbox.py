@@ -106,6 +106,7 @@ class OutboxRelay:
         self._idle = idle_seconds
         self._linger = linger_seconds
         self._retention = retention_seconds
+        self._claim = self._CLAIM if retention_seconds else self._CLAIM_AND_DELETE
         self._exit_after_publish = exit_after_publish
         self._wake = asyncio.Event()
 
@@ -152,8 +153,7 @@ class OutboxRelay:
         async with pool.acquire() as conn:
             # On any failure below, the pool's reset rolls the transaction back.
             await conn.execute(self._BEGIN)
-            claim = self._CLAIM if self._retention else self._CLAIM_AND_DELETE
-            rows = await conn.fetch(claim, self._batch_size)
+            rows = await conn.fetch(self._claim, self._batch_size)
             if not rows:
                 await conn.execute("ROLLBACK")
                 return 0
