@@ -4,8 +4,9 @@ connections), to mypage directly and then through the gateway (same token, same
 paths), for the ratio gateway ÷ direct and Envoy's CPU per read.
 
 The same saturation load then goes to a bare baseline started here for the purpose
-(`bench.baseline_reads`: FastAPI + asyncpg, one process, the same row of the same
-database), for the ratio of mypage's reads/s to it."""
+(`bench.baseline_reads`: FastAPI + asyncpg, one process, the same page of the same
+database as one stored document row read by key), for the ratio of mypage's reads/s to
+it."""
 
 from __future__ import annotations
 
@@ -254,7 +255,7 @@ async def run(ctx: Context) -> Outcome:
     table = _table(ctx, len(paths), rate, direct, gateway, baseline)
     table.notes.append(
         f"mypage ÷ bare baseline = {to_baseline}; the baseline is FastAPI + asyncpg on uvicorn, "
-        "one process, the same SELECT of customer_pages, the stored document as is"
+        "one process, each page one stored document row read by key, returned as is"
     )
     if "wrk" not in saturation["tool"]:
         table.notes.append(

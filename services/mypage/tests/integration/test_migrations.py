@@ -67,3 +67,58 @@ async def test_pages_stored_before_gift_names_get_the_name_once_the_gift_is_anno
         assert page.version == 4
     finally:
         await database.close()
+
+
+async def test_pages_stored_as_whole_documents_read_the_same_once_their_entries_are_rows(
+    infra: Any,
+) -> None:
+    url = await asyncio.to_thread(infra.new_database, "mypage")
+    await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url, "0003")
+    database = Database(url)
+    mission = {
+        "mission_id": "ach-1",
+        "mission_code": "first-login",
+        "mission_title": "First login",
+        "points": 50,
+        "achieved_at": "2025-05-01T11:59:00Z",
+        "reward_id": "rw-1",
+    }
+    reward = {
+        "reward_id": "rw-1",
+        "mission_id": "ach-1",
+        "status": "EXCHANGED",
+        "issued_at": "2025-05-01T11:59:30Z",
+    }
+    wallet = {**OLD_ENTRY, "gift_name": "Health potion pack"}
+    document = {
+        "missions": {"ach-1": mission},
+        "rewards": {"rw-1": reward},
+        "wallet": {"rw-1": wallet},
+    }
+    try:
+        async with database.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO customer_pages (customer_id, document, version, updated_at) "
+                "VALUES ('alice', $1::jsonb, 7, now()), ('bob', '{}'::jsonb, 2, now())",
+                document,
+            )
+
+        await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url, "0004")
+
+        reader = SqlMyPageReader(database)
+        alice, bob = await reader.get("alice"), await reader.get("bob")
+        assert alice is not None and alice.to_document() == document and alice.version == 7
+        assert bob is not None and bob.to_document() == {
+            "missions": {},
+            "rewards": {},
+            "wallet": {},
+        }
+        async with database.connection() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM page_entries") == 3
+            columns = await conn.fetch(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'customer_pages'"
+            )
+        assert "document" not in {c[0] for c in columns}
+    finally:
+        await database.close()

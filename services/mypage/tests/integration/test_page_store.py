@@ -55,3 +55,30 @@ async def test_one_batch_for_new_and_known_customers_saves_each_page_once(
         page = (await client.get(f"/mypage/{customer}")).json()
         assert sorted(m["missionId"] for m in page["missions"]) == missions
         assert page["updatedAt"] == "2025-05-01T13:00:00Z"
+
+
+async def entry_writes(engine: AsyncEngine, customer: str) -> dict[str, str]:
+    """Each stored entry of the customer's page, by entry id, with the transaction that
+    last wrote it."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT entry_id, xmin::text AS written FROM page_entries WHERE customer_id = :c"),
+            {"c": customer},
+        )
+        return {r.entry_id: r.written for r in rows}
+
+
+async def test_an_event_writes_the_entries_it_touches_and_leaves_the_rest_of_the_page(
+    client: httpx.AsyncClient, consume: Any, engine: AsyncEngine
+) -> None:
+    await consume(*((f"e{i}", achieved("alice", f"ach-{i}")) for i in range(1, 4)))
+    before = await entry_writes(engine, "alice")
+
+    await consume(("e4", achieved("alice", "ach-4")))
+
+    after = await entry_writes(engine, "alice")
+    assert sorted(after) == ["ach-1", "ach-2", "ach-3", "ach-4"]
+    assert {k: after[k] for k in before} == before
+    assert await versions(engine) == {"alice": 2}
+    page = (await client.get("/mypage/alice")).json()
+    assert sorted(m["missionId"] for m in page["missions"]) == ["ach-1", "ach-2", "ach-3", "ach-4"]

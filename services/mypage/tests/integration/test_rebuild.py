@@ -98,11 +98,19 @@ async def live(database_url: str, infra: Infra) -> Any:
 
 
 async def pages(database: Database) -> dict[str, tuple[Any, datetime, int]]:
+    """Every stored page as (document, time of change, version), by customer: the page
+    rows and their entries in one snapshot."""
     async with database.connection() as conn:
         rows = await conn.fetch(
-            "SELECT customer_id, document, updated_at, version FROM customer_pages"
+            "SELECT p.customer_id, p.updated_at, p.version, e.section, e.entry_id, e.entry "
+            "FROM customer_pages p LEFT JOIN page_entries e USING (customer_id)"
         )
-    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+    stored: dict[str, tuple[dict[str, Any], datetime, int]] = {}
+    for customer, updated_at, version, section, entry_id, entry in rows:
+        document = stored.setdefault(customer, ({}, updated_at, version))[0]
+        if section is not None:
+            document.setdefault(section, {})[entry_id] = entry
+    return stored
 
 
 async def get(mypage: Running, customer: str) -> httpx.Response:

@@ -9,7 +9,7 @@ from typing import Any
 
 from questline.contracts import events as contract
 from questline.mypage.adapters.inbound.events import handlers
-from questline.mypage.application.ports import KnownNames
+from questline.mypage.application.ports import KnownNames, Wanted
 from questline.mypage.domain.view import MyPage
 from questline.service_kit.envelope import IncomingEvent
 
@@ -20,9 +20,11 @@ CLOCK = T0 + timedelta(days=1)
 class Pages:
     def __init__(self) -> None:
         self.saved: dict[str, MyPage] = {}
+        self.wanted: Wanted = {}
 
-    async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
-        return {c: self.saved[c] for c in customer_ids if c in self.saved}
+    async def load(self, wanted: Wanted) -> Mapping[str, MyPage]:
+        self.wanted = wanted
+        return {c: self.saved[c] for c in wanted if c in self.saved}
 
     async def save(self, pages: Collection[MyPage]) -> None:
         self.saved.update({p.customer_id: p for p in pages})
@@ -94,3 +96,34 @@ async def test_an_event_without_a_time_dates_the_page_by_the_clock() -> None:
     pages, _names = await apply(incoming(1, deposited, None))
 
     assert pages.saved["alice"].updated_at == CLOCK
+
+
+async def test_each_event_asks_for_the_one_entry_it_folds_into_and_an_exchange_for_the_page() -> (
+    None
+):
+    achieved = contract.MissionAchieved(
+        mission_id="m-1", customer_id="alice", mission_code="win", points=5, achieved_at=T0
+    )
+    linked = contract.MissionRewardLinked(mission_id="m-2", customer_id="alice", reward_id="r-2")
+    issued = contract.RewardIssued(
+        reward_id="r-1", customer_id="alice", mission_id="m-1", points=5, issued_at=T0
+    )
+    deposited = contract.RewardDeposited(
+        customer_id="bob", reward_id="r-3", mission_id="m-3", points=5, deposited_at=T0
+    )
+    exchanged = contract.RewardExchanged(
+        customer_id="carol", reward_id="r-4", gift_id="g-1", exchange_id="x-1", exchanged_at=T0
+    )
+
+    pages, _names = await apply(
+        *(
+            incoming(n, e, T0)
+            for n, e in enumerate([achieved, linked, issued, deposited, exchanged])
+        )
+    )
+
+    assert pages.wanted == {
+        "alice": {("missions", "m-1"), ("missions", "m-2"), ("rewards", "r-1")},
+        "bob": {("wallet", "r-3")},
+        "carol": None,
+    }

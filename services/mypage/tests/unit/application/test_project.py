@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
-from questline.mypage.application.ports import KnownNames
+from questline.mypage.application.ports import KnownNames, Wanted
 from questline.mypage.application.project import Fact, GiftListed, my_page, project
 from questline.mypage.domain.view import MyPage
 
@@ -16,12 +16,12 @@ NOW = T0 + timedelta(hours=1)
 class FakeMyPageStore:
     def __init__(self, *pages: MyPage) -> None:
         self.pages = {p.customer_id: p for p in pages}
-        self.loads: list[set[str]] = []
+        self.loads: list[Wanted] = []
         self.saves: list[list[str]] = []
 
-    async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
-        self.loads.append(set(customer_ids))
-        return {c: self.pages[c] for c in customer_ids if c in self.pages}
+    async def load(self, wanted: Wanted) -> Mapping[str, MyPage]:
+        self.loads.append(wanted)
+        return {c: self.pages[c] for c in wanted if c in self.pages}
 
     async def save(self, pages: Collection[MyPage]) -> None:
         self.saves.append(sorted(p.customer_id for p in pages))
@@ -53,11 +53,19 @@ class FakeGiftNames:
 
 
 def achieved(customer_id: str, mission_id: str) -> Fact:
-    return Fact(customer_id, lambda p: p.mission_achieved(mission_id, "daily-login", None, 10, T0))
+    return Fact(
+        customer_id,
+        lambda p: p.mission_achieved(mission_id, "daily-login", None, 10, T0),
+        entry=("missions", mission_id),
+    )
 
 
 def deposited(customer_id: str, reward_id: str) -> Fact:
-    return Fact(customer_id, lambda p: p.reward_deposited(reward_id, "ach-x", 10, T0))
+    return Fact(
+        customer_id,
+        lambda p: p.reward_deposited(reward_id, "ach-x", 10, T0),
+        entry=("wallet", reward_id),
+    )
 
 
 async def test_a_batch_for_several_customers_is_one_load_and_one_save() -> None:
@@ -66,8 +74,19 @@ async def test_a_batch_for_several_customers_is_one_load_and_one_save() -> None:
 
     assert await project(facts, store, NOW) == 2
 
-    assert store.loads == [{"alice", "bob"}]
+    assert store.loads == [
+        {"alice": {("missions", "ach-1"), ("wallet", "rw-1")}, "bob": {("missions", "ach-2")}}
+    ]
     assert store.saves == [["alice", "bob"]]
+
+
+async def test_a_fold_that_may_touch_any_entry_loads_the_whole_page() -> None:
+    store = FakeMyPageStore()
+    anywhere = Fact("alice", lambda p: p.gift_named("gift-potion", "Potion pack"))
+
+    await project([achieved("alice", "ach-1"), anywhere, achieved("bob", "ach-2")], store, NOW)
+
+    assert store.loads == [{"alice": None, "bob": {("missions", "ach-2")}}]
 
 
 async def test_a_new_customer_gets_a_page_with_every_fact_of_the_batch() -> None:

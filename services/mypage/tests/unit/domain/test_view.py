@@ -233,3 +233,30 @@ def test_a_stored_document_folds_further_and_saves_in_the_same_shape() -> None:
 
     assert page.to_document() == page_after([linked, achieved]).to_document()
     assert page.visible_missions()[0]["reward_id"] == "rw-1"
+
+
+def test_a_loaded_page_saves_only_the_entries_its_folds_touched() -> None:
+    page = MyPage.from_document("alice", page_after(THE_WHOLE_STORY).to_document(), T0)
+    assert page.changed_entries() == []
+
+    page.mission_achieved("ach-2", "second-win", "Win again", 30, T0)
+    page.reward_issued("rw-2", "ach-2", T0)
+
+    assert [(section, key) for section, key, _ in page.changed_entries()] == [
+        ("missions", "ach-2"),
+        ("rewards", "rw-2"),
+    ]
+    assert page.changed_entries()[0][2] is page.missions["ach-2"]
+
+
+def test_naming_a_gift_touches_only_the_entries_that_show_it_without_the_name() -> None:
+    named = page_after(THE_WHOLE_STORY)
+    named.gift_named("gift-potion", "Potion pack")
+    page = MyPage.from_document("alice", named.to_document(), T0)
+
+    page.gift_named("gift-potion", "Potion pack")
+    page.gift_named("gift-other", "Another gift")
+    assert page.changed_entries() == []
+
+    page.gift_named("gift-potion", "Potion pack (new name)")
+    assert [(s, k) for s, k, _ in page.changed_entries()] == [("wallet", "rw-1")]

@@ -108,8 +108,12 @@ def _read_gift(conn: psycopg.Connection[Any], s: Snapshot, customer: str | None)
 
 
 def _read_mypage(conn: psycopg.Connection[Any], s: Snapshot, customer: str | None) -> None:
-    rows = _rows(conn, "SELECT customer_id, document FROM customer_pages", customer)
-    s.pages = [Page.from_document(customer_id, document) for customer_id, document in rows]
+    # A page is its entries, a row each: gathered back into one document per customer.
+    query = "SELECT customer_id, section, entry_id, entry FROM page_entries"
+    documents: dict[str, dict[str, dict[str, Any]]] = {}
+    for customer_id, section, entry_id, entry in _rows(conn, query, customer):
+        documents.setdefault(customer_id, {}).setdefault(section, {})[entry_id] = entry
+    s.pages = [Page.from_document(c, document) for c, document in documents.items()]
 
 
 _READERS: dict[str, Callable[[psycopg.Connection[Any], Snapshot, str | None], None]] = {

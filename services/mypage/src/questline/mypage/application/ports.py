@@ -6,14 +6,19 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from questline.mypage.domain.view import MyPage
+from questline.mypage.domain.view import EntryKey, MyPage
+
+# By customer: the entries a batch folds into, or None for the whole page.
+Wanted = Mapping[str, Collection[EntryKey] | None]
 
 
 class MyPageStore(Protocol):
-    """The projection's side: whole pages, within the batch's transaction."""
+    """The projection's side: pages within the batch's transaction, each loaded with the
+    entries the batch folds into (a fold touches one entry, whatever the page holds)."""
 
-    async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
-        """The views of these customers (locked for this transaction); missing ones absent."""
+    async def load(self, wanted: Wanted) -> Mapping[str, MyPage]:
+        """The pages of these customers (locked for this transaction), each holding the
+        entries asked for that exist; missing pages absent."""
         ...
 
     async def save(self, pages: Collection[MyPage]) -> None: ...

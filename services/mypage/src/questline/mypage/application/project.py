@@ -7,8 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from questline.mypage.application.ports import GiftNames, KnownNames, MyPageReader, MyPageStore
-from questline.mypage.domain.view import MyPage
+from questline.mypage.application.ports import (
+    GiftNames,
+    KnownNames,
+    MyPageReader,
+    MyPageStore,
+    Wanted,
+)
+from questline.mypage.domain.view import EntryKey, MyPage
 
 Fold = Callable[[MyPage], None]
 
@@ -24,6 +30,8 @@ class Fact:
     at: datetime | None = None
     # The gift the fold shows (an exchange), whose name the page should carry.
     gift_id: str | None = None
+    # The one entry the fold touches; None: it may touch any (the whole page is loaded).
+    entry: EntryKey | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,7 @@ async def project(
     customers = {f.customer_id for f in facts}
     if not customers and not waiting_done:
         return 0
-    pages = dict(await store.load(customers | {c for _g, c in waiting_done}))
+    pages = dict(await store.load(_wanted(facts, {c for _g, c in waiting_done})))
     for fact in facts:
         page = pages.setdefault(fact.customer_id, MyPage(fact.customer_id))
         fact.fold(page)
@@ -73,6 +81,19 @@ async def project(
             customers.add(customer_id)
     await store.save([pages[c] for c in customers])
     return len(customers)
+
+
+def _wanted(facts: Sequence[Fact], whole: set[str]) -> Wanted:
+    """The entries the batch folds into, by customer; the whole page of customers with a
+    fold that may touch any entry, or whose page is named a gift (`whole`)."""
+    wanted: dict[str, set[EntryKey] | None] = dict.fromkeys(whole)
+    for fact in facts:
+        entries = wanted.setdefault(fact.customer_id, set())
+        if fact.entry is None:
+            wanted[fact.customer_id] = None
+        elif entries is not None:
+            entries.add(fact.entry)
+    return wanted
 
 
 async def _settle_names(

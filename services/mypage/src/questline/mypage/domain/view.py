@@ -7,17 +7,25 @@ Applying an event twice changes nothing. A gift's name comes from the gift conte
 catalogue, which may be heard of before or after the exchange that shows it: it is
 filled in whenever both are known (`gift_named`).
 
-Entries are typed dicts, not classes: the page is stored and read back as one JSON
-document per customer, and its entries *are* that document's dicts, so loading and
-saving a page builds no objects (that rebuilding was the read model's top cost).
+Entries are typed dicts, not classes: each is stored and read back as one JSON value,
+and the page's entries *are* those decoded dicts, so loading a page builds no objects
+(that rebuilding was the read model's top cost). A page remembers which entries its
+folds touched: saving writes those, not the whole page, so an event costs the same
+however long the player's history.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
+# The page's sections, as the stored entries name them.
+Section = Literal["missions", "rewards", "wallet"]
+MISSIONS: Section = "missions"
+REWARDS: Section = "rewards"
+WALLET: Section = "wallet"
+EntryKey = tuple[Section, str]  # an entry's section and id (a mission's or a reward's)
 _RANK = {None: 0, "ISSUED": 1, "AVAILABLE": 1, "EXCHANGED": 2}
 
 
@@ -73,6 +81,9 @@ class MyPage:
     updated_at: datetime | None = None
     # Set by the store: changes with every saved change, never repeats for a customer.
     version: int = 0
+    # The entries folded into since the page was loaded. A page loaded for a batch may
+    # hold only the entries the batch folds into (see MyPageStore.load).
+    changed: set[EntryKey] = field(default_factory=set, compare=False, repr=False)
 
     # --- folds, one per fact -------------------------------------------------------
     def mission_achieved(
@@ -111,15 +122,17 @@ class MyPage:
 
     def gift_named(self, gift_id: str, name: str) -> None:
         """The gift's name, on every wallet entry that shows this gift."""
-        for w in self.wallet.values():
-            if w["gift_id"] == gift_id:
+        for reward_id, w in self.wallet.items():
+            if w["gift_id"] == gift_id and w["gift_name"] != name:
                 w["gift_name"] = name
+                self.changed.add((WALLET, reward_id))
 
     def touched(self, at: datetime) -> None:
         self.updated_at = at if self.updated_at is None else max(self.updated_at, at)
 
     # --- entries, created blank on first mention -----------------------------------
     def _mission(self, mission_id: str) -> MissionEntry:
+        self.changed.add((MISSIONS, mission_id))
         if (m := self.missions.get(mission_id)) is None:
             m = self.missions[mission_id] = MissionEntry(
                 mission_id=mission_id,
@@ -132,6 +145,7 @@ class MyPage:
         return m
 
     def _reward(self, reward_id: str) -> RewardEntry:
+        self.changed.add((REWARDS, reward_id))
         if (r := self.rewards.get(reward_id)) is None:
             r = self.rewards[reward_id] = RewardEntry(
                 reward_id=reward_id, mission_id=None, status=None, issued_at=None
@@ -139,6 +153,7 @@ class MyPage:
         return r
 
     def _wallet_entry(self, reward_id: str) -> WalletEntry:
+        self.changed.add((WALLET, reward_id))
         if (w := self.wallet.get(reward_id)) is None:
             w = self.wallet[reward_id] = WalletEntry(
                 reward_id=reward_id,
@@ -172,7 +187,16 @@ class MyPage:
     # --- storage shape (plain JSON-able dicts) --------------------------------------
     def to_document(self) -> dict[str, Any]:
         """The page's own dicts, not copies: serialise the document at once, never keep it."""
-        return {"missions": self.missions, "rewards": self.rewards, "wallet": self.wallet}
+        return {MISSIONS: self.missions, REWARDS: self.rewards, WALLET: self.wallet}
+
+    def section(self, name: Section) -> dict[str, Any]:
+        """One section's entries by id (the page's own dict)."""
+        sections: dict[str, Any] = self.to_document()
+        return sections[name]  # type: ignore[no-any-return]
+
+    def changed_entries(self) -> list[tuple[Section, str, dict[str, Any]]]:
+        """(section, entry id, entry) of every entry folded into since loading."""
+        return [(name, key, self.section(name)[key]) for name, key in sorted(self.changed)]
 
     @classmethod
     def from_document(
@@ -183,9 +207,9 @@ class MyPage:
         that added `gift_name` gave it to the entries stored before)."""
         return cls(
             customer_id,
-            doc.get("missions", {}),
-            doc.get("rewards", {}),
-            doc.get("wallet", {}),
+            doc.get(MISSIONS, {}),
+            doc.get(REWARDS, {}),
+            doc.get(WALLET, {}),
             updated_at,
             version,
         )

@@ -9,7 +9,7 @@ from datetime import datetime
 from questline.contracts import events as contract
 from questline.mypage.application.ports import GiftNames, MyPageStore
 from questline.mypage.application.project import Fact, GiftListed, project
-from questline.mypage.domain.view import MyPage
+from questline.mypage.domain.view import MISSIONS, REWARDS, WALLET, EntryKey, MyPage
 from questline.service_kit.db import Connection
 from questline.service_kit.envelope import IncomingEvent
 from questline.service_kit.inbox import EventHandlers
@@ -42,13 +42,26 @@ def _fold(data: contract.EventData) -> Callable[[MyPage], None] | None:
     return None
 
 
+def _entry(data: contract.EventData) -> EntryKey | None:
+    """The one entry an event's fold touches. None for an exchange: the page's other
+    entries that show the same gift take its name too (the whole page is loaded)."""
+    match data:
+        case contract.MissionAchieved() | contract.MissionRewardLinked():
+            return (MISSIONS, data.mission_id)
+        case contract.RewardIssued() | contract.RewardMarkedExchanged():
+            return (REWARDS, data.reward_id)
+        case contract.RewardDeposited():
+            return (WALLET, data.reward_id)
+    return None
+
+
 def _fact(event: IncomingEvent) -> Fact | None:
     fold = _fold(event.data)
     customer_id = getattr(event.data, "customer_id", None)
     if fold is None or customer_id is None:
         return None
     shows = event.data.gift_id if isinstance(event.data, contract.RewardExchanged) else None
-    return Fact(customer_id, fold, at=event.time, gift_id=shows)
+    return Fact(customer_id, fold, at=event.time, gift_id=shows, entry=_entry(event.data))
 
 
 def handlers(

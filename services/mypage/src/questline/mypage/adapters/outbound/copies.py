@@ -1,15 +1,15 @@
 """Copies of the read model in mypage's database, for a rebuild without downtime.
 
-The read model is four tables in `public` (the pages, the gift names, the pages waiting
-for a name, and the inbox that makes every event count once). A rebuild fills a fresh
-copy of them in schema `mypage_rebuild` (same definitions, same grants), while readers
-and the live consumer keep using `public`. The switch is one transaction: it locks the
-live tables in the order every consumer batch locks them (so it waits for the batch in
-flight, then holds the next one back), lets the caller apply what arrived meanwhile to
-the copy, moves the live tables to `mypage_retired` and the copy into `public`, and
-announces that every page changed. Statements prepared by the running processes name
-the tables, not their ids: PostgreSQL plans them again against the tables now in
-`public`. The retired copy is dropped afterwards.
+The read model is five tables in `public` (the pages and their entries, the gift names,
+the pages waiting for a name, and the inbox that makes every event count once). A
+rebuild fills a fresh copy of them in schema `mypage_rebuild` (same definitions, same
+grants), while readers and the live consumer keep using `public`. The switch is one
+transaction: it locks the live tables in the order every consumer batch locks them (so
+it waits for the batch in flight, then holds the next one back), lets the caller apply
+what arrived meanwhile to the copy, moves the live tables to `mypage_retired` and the
+copy into `public`, and announces that every page changed. Statements prepared by the
+running processes name the tables, not their ids: PostgreSQL plans them again against
+the tables now in `public`. The retired copy is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from questline.service_kit.db import Connection, Database
 LIVE = "public"
 FRESH = "mypage_rebuild"
 RETIRED = "mypage_retired"
-# In the order a consumer batch locks them: inbox rows first, then names, then pages.
-TABLES = ("inbox", "gift_names", "gift_name_waits", "customer_pages")
+# In the order a consumer batch locks them: inbox rows first, then names, then pages
+# (whose entries it writes only with their page locked).
+TABLES = ("inbox", "gift_names", "gift_name_waits", "customer_pages", "page_entries")
 # A rebuilt copy's versions start this far above the live copy's highest: a page's
 # version never repeats, even though live pages keep changing while the copy is built.
 VERSION_GAP = 2**32

@@ -9,12 +9,15 @@ from collections.abc import Collection, Mapping
 
 from asyncpg import Record
 
-from questline.mypage.application.ports import KnownNames
-from questline.mypage.domain.view import MyPage
+from questline.mypage.application.ports import KnownNames, Wanted
+from questline.mypage.domain.view import MyPage, Section
 from questline.service_kit.db import Connection, Database
 from questline.service_kit.notices import notify
 
 CHANNEL = "mypage_pages"
+# A page is a row (version, time of change) and its entries, a row each: an event
+# rewrites the entries it touches, never the whole page.
+_ENTRY = "e.section, e.entry_id, e.entry"
 # A notice naming no customer but every page (never a customer id: ids start with a
 # letter or digit): a rebuilt read model replaced the old one.
 EVERY_PAGE = "*"
@@ -32,21 +35,36 @@ class SqlMyPageStore:
     # replicas folding that customer's first events queue instead of overwriting. Claims
     # are inserted in customer order, as the rows are then locked: no deadlocks.
     _CLAIM = (
-        "INSERT INTO customer_pages (customer_id, document, version, updated_at) "
-        "SELECT c, '{}'::jsonb, $2::bigint, now() FROM unnest($1::text[]) AS c ORDER BY c "
+        "INSERT INTO customer_pages (customer_id, version, updated_at) "
+        "SELECT c, $2::bigint, now() FROM unnest($1::text[]) AS c ORDER BY c "
         "ON CONFLICT DO NOTHING"
     )
+    # The page rows locked in customer order, each with the entries asked for (by key:
+    # the batch reads what it folds into, however long the page).
     _LOCK = (
-        "SELECT customer_id, document, updated_at, version FROM customer_pages "
-        "WHERE customer_id = ANY($1::text[]) ORDER BY customer_id FOR UPDATE"
+        f"SELECT p.customer_id, p.updated_at, p.version, {_ENTRY} FROM customer_pages p "
+        "LEFT JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(customer_id, section, "
+        "entry_id) ON w.customer_id = p.customer_id "
+        "LEFT JOIN page_entries e ON e.customer_id = w.customer_id "
+        "AND e.section = w.section AND e.entry_id = w.entry_id "
+        "WHERE p.customer_id = ANY($1::text[]) ORDER BY p.customer_id FOR UPDATE OF p"
     )
-    # Bumped on every change: lets a client (or a push channel) tell what is new.
+    # Whole pages, once locked above.
+    _ENTRIES = (
+        "SELECT customer_id, section, entry_id, entry FROM page_entries "
+        "WHERE customer_id = ANY($1::text[])"
+    )
+    # The version is bumped on every change: lets a client (or a push channel) tell what
+    # is new. Only the entries the batch folded into are written, whatever the page holds.
     _SAVE = (
-        "INSERT INTO customer_pages AS p (customer_id, document, version, updated_at) "
-        "SELECT c, d, $4::bigint + 1, u "
-        "FROM unnest($1::text[], $2::jsonb[], $3::timestamptz[]) AS n(c, d, u) "
-        "ON CONFLICT (customer_id) DO UPDATE SET document = excluded.document, "
-        "version = p.version + 1, updated_at = excluded.updated_at"
+        "WITH pages AS ("
+        "INSERT INTO customer_pages AS p (customer_id, version, updated_at) "
+        "SELECT c, $3::bigint + 1, u FROM unnest($1::text[], $2::timestamptz[]) AS n(c, u) "
+        "ON CONFLICT (customer_id) DO UPDATE SET "
+        "version = p.version + 1, updated_at = excluded.updated_at) "
+        "INSERT INTO page_entries (customer_id, section, entry_id, entry) "
+        "SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::jsonb[]) "
+        "ON CONFLICT (customer_id, section, entry_id) DO UPDATE SET entry = excluded.entry"
     )
 
     def __init__(self, conn: Connection, *, first_version: int = 0, announce: bool = True) -> None:
@@ -54,34 +72,47 @@ class SqlMyPageStore:
         self._first = first_version
         self._announce = announce
 
-    def _page(self, row: Record) -> MyPage:
-        # At its first version the row is a claim made in this transaction: no page yet,
-        # no time of change.
-        claimed = row["version"] == self._first
-        return MyPage.from_document(
-            row["customer_id"],
-            row["document"],
-            None if claimed else row["updated_at"],
-            row["version"],
-        )
-
-    async def load(self, customer_ids: Collection[str]) -> Mapping[str, MyPage]:
-        ids = list(customer_ids)
+    async def load(self, wanted: Wanted) -> Mapping[str, MyPage]:
+        ids = list(wanted)
+        keys = [(c, *key) for c, entries in wanted.items() for key in entries or ()]
         await self._conn.execute(self._CLAIM, ids, self._first)
-        rows = await self._conn.fetch(self._LOCK, ids)
-        return {row["customer_id"]: self._page(row) for row in rows}
+        rows = await self._conn.fetch(
+            self._LOCK, ids, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]
+        )
+        pages: dict[str, MyPage] = {}
+        for row in rows:
+            customer_id = row["customer_id"]
+            if (page := pages.get(customer_id)) is None:
+                # At its first version the row is a claim made in this transaction: no
+                # page yet, no time of change.
+                claimed = row["version"] == self._first
+                updated_at = None if claimed else row["updated_at"]
+                page = pages[customer_id] = MyPage(
+                    customer_id, updated_at=updated_at, version=row["version"]
+                )
+            _add_entry(page, row)
+        if whole := [c for c, entries in wanted.items() if entries is None]:
+            for row in await self._conn.fetch(self._ENTRIES, whole):
+                _add_entry(pages[row["customer_id"]], row)
+        return pages
 
     async def save(self, pages: Collection[MyPage]) -> None:
         if not pages:
             return
         ids = [p.customer_id for p in pages]
+        entries = [(p.customer_id, *entry) for p in pages for entry in p.changed_entries()]
         await self._conn.execute(
             self._SAVE,
             ids,
-            [p.to_document() for p in pages],
             [p.updated_at for p in pages],
             self._first,
+            [e[0] for e in entries],
+            [e[1] for e in entries],
+            [e[2] for e in entries],
+            [e[3] for e in entries],
         )
+        for page in pages:
+            page.changed.clear()
         if self._announce:
             # Heard by every mypage process once committed: their read caches drop these,
             # their open streams read them again.
@@ -145,16 +176,30 @@ class SqlGiftNames:
 
 
 class SqlMyPageReader:
-    """The query side: one prepared SELECT in autocommit (no BEGIN/ROLLBACK round trips)."""
+    """The query side: one prepared SELECT in autocommit (no BEGIN/ROLLBACK round trips),
+    the page row and its entries in one snapshot."""
 
-    _GET = "SELECT document, updated_at, version FROM customer_pages WHERE customer_id = $1"
+    _GET = (
+        f"SELECT p.updated_at, p.version, {_ENTRY} FROM customer_pages p "
+        "LEFT JOIN page_entries e ON e.customer_id = p.customer_id WHERE p.customer_id = $1"
+    )
 
     def __init__(self, database: Database) -> None:
         self._db = database
 
     async def get(self, customer_id: str) -> MyPage | None:
         async with self._db.connection() as conn:
-            row = await conn.fetchrow(self._GET, customer_id)
-        if row is None:
+            rows = await conn.fetch(self._GET, customer_id)
+        if not rows:
             return None
-        return MyPage.from_document(customer_id, row[0], row[1], row[2])
+        page = MyPage(customer_id, updated_at=rows[0]["updated_at"], version=rows[0]["version"])
+        for row in rows:
+            _add_entry(page, row)
+        return page
+
+
+def _add_entry(page: MyPage, row: Record) -> None:
+    """A stored entry into its section of the page (none: a page without entries yet)."""
+    section: Section | None = row["section"]
+    if section is not None:
+        page.section(section)[row["entry_id"]] = row["entry"]
