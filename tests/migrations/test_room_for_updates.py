@@ -5,14 +5,9 @@ again."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-
-import asyncpg
 import pytest
 
-from questline.devstack.testing import Infra
-from questline.service_kit.migrations import upgrade
+from .conftest import Migrated
 
 pytestmark = pytest.mark.integration
 
@@ -42,23 +37,15 @@ UPDATE = {  # the update each row gets soon after: five rows of the first page
     ("service", "table"), [("mission", "achievements"), ("mypage", "page_entries")]
 )
 async def test_a_row_updated_after_its_insert_stays_on_its_page_out_of_the_indexes(
-    infra: Infra, service: str, table: str
+    migrated: Migrated, service: str, table: str
 ) -> None:
-    bootstrap = importlib.import_module(f"questline.{service}.bootstrap")
-    url = infra.new_database(service)
-    await asyncio.to_thread(upgrade, bootstrap.MIGRATIONS, url)
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        await conn.execute(FILL[table])
-        first_page = await conn.fetchval(
-            f"SELECT array_agg(ctid) FROM (SELECT ctid FROM {table} "
-            "WHERE (ctid::text::point)[0] = 0 LIMIT 5) AS five"
-        )
-        async with conn.transaction():
-            await conn.execute(UPDATE[table], first_page)
-            hot = await conn.fetchval(
-                "SELECT pg_stat_get_xact_tuples_hot_updated($1::regclass)", table
-            )
-        assert hot == 5
-    finally:
-        await conn.close()
+    conn = await migrated(service)
+    await conn.execute(FILL[table])
+    first_page = await conn.fetchval(
+        f"SELECT array_agg(ctid) FROM (SELECT ctid FROM {table} "
+        "WHERE (ctid::text::point)[0] = 0 LIMIT 5) AS five"
+    )
+    async with conn.transaction():
+        await conn.execute(UPDATE[table], first_page)
+        hot = await conn.fetchval("SELECT pg_stat_get_xact_tuples_hot_updated($1::regclass)", table)
+    assert hot == 5
