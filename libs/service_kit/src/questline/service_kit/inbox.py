@@ -26,7 +26,7 @@ from questline.service_kit import dead_letters, metrics
 from questline.service_kit.db import Connection, Database, is_transient
 from questline.service_kit.envelope import IncomingEvent, PoisonMessage, from_record
 from questline.service_kit.logs import get_logger, log_context
-from questline.service_kit.waits import stopped_within
+from questline.service_kit.waits import Pace, stopped_within
 
 log = get_logger(__name__)
 
@@ -77,7 +77,7 @@ class InboxConsumer:
         group_id: str,
         topics: Sequence[str] | None = None,  # default: the handled models' topics
         batch_size: int = 500,
-        linger_seconds: float = 0.002,
+        pace_seconds: float = 0.002,
         after_commit: Callable[[], None] | None = None,
         commit_interval_s: float = 0.5,
         retention_s: int = 14 * 24 * 3600,
@@ -105,7 +105,7 @@ class InboxConsumer:
         self._plan = [(handler, frozenset(types)) for handler, types in plan.items()]
         self._group_id = group_id
         self._batch_size = batch_size
-        self._linger = linger_seconds
+        self._pace = Pace(pace_seconds)
         self._after_commit = after_commit
         # Offsets of applied batches, committed to Kafka at most every interval (and on
         # idle, revocation and close): an offset commit per batch was the broker's largest
@@ -160,30 +160,26 @@ class InboxConsumer:
             log.warning("inbox_purge_failed", error=str(error))
 
     async def _next_batch(self) -> list[Message]:
-        """Under load the records are already fetched: take them here, on the loop, and
-        linger here too; only an empty queue sends the wait to the polling thread. Each
-        trip to that thread and back costs two GIL hand-offs and two wake-ups."""
+        """Under load the records are already fetched: take them here, on the loop; only
+        an empty queue sends the wait to the polling thread. Each trip to that thread and
+        back costs two GIL hand-offs and two wake-ups."""
+        await self._pace.wait()
         ready = self._consumer.consume(self._batch_size, 0)
         if not ready:
-            return await self._in_thread(self._poll_batch)
-        if len(ready) < self._batch_size and self._linger:
-            await asyncio.sleep(self._linger)
-            ready += self._consumer.consume(self._batch_size - len(ready), 0)
+            ready = await self._in_thread(self._poll_batch)
+        if ready:
+            self._pace.started(asyncio.get_running_loop().time())
         return ready
 
     def _poll_batch(self) -> list[Message]:
-        # Return as soon as one record is there (low latency under light load), then take
-        # whatever else is already fetched, waiting at most `linger` for the batch to fill.
-        # Long waits at rest (a stop is still noticed within a second); short ones while
-        # applied offsets wait to be committed, so they go out soon after traffic stops.
+        # Return as soon as one record is there (low latency under light load), with
+        # whatever else is already fetched. Long waits at rest (a stop is still noticed
+        # within a second); short ones while applied offsets wait to be committed, so
+        # they go out soon after traffic stops.
         first = self._consumer.poll(0.1 if self._uncommitted else 1.0)
         if first is None:
             return []
-        rest = (
-            self._consumer.consume(self._batch_size - 1, self._linger)
-            if self._batch_size > 1
-            else []
-        )
+        rest = self._consumer.consume(self._batch_size - 1, 0) if self._batch_size > 1 else []
         return [first, *rest]
 
     async def process(self, messages: Sequence[Message], stopping: asyncio.Event) -> bool:

@@ -42,7 +42,7 @@ class ServiceKit:
             kafka.producer(s.kafka_bootstrap_servers, f"{s.service}-relay-{s.instance_id}"),
             batch_size=s.relay_batch_size,
             idle_seconds=s.relay_idle_ms / 1000,
-            linger_seconds=s.relay_linger_ms / 1000,
+            pace_seconds=s.relay_pace_ms / 1000,
             retention_seconds=s.outbox_retention_s,
             exit_after_publish=s.fault_relay_exit_after_publish,
         )
@@ -68,7 +68,7 @@ class ServiceKit:
             handlers=handlers,
             group_id=group,
             batch_size=s.consumer_batch_size,
-            linger_seconds=s.consumer_linger_ms / 1000,
+            pace_seconds=s.consumer_pace_ms / 1000,
             after_commit=self.wake_relay,
             commit_interval_s=s.consumer_commit_interval_ms / 1000,
             retention_s=s.inbox_retention_s,

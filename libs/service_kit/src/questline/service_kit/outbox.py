@@ -19,7 +19,7 @@ from questline.service_kit import metrics
 from questline.service_kit.db import Connection, Database, is_transient
 from questline.service_kit.envelope import OutgoingRecord, to_record
 from questline.service_kit.logs import get_logger, log_debug_enabled
-from questline.service_kit.waits import stopped_within, wait_any
+from questline.service_kit.waits import Pace, stopped_within, wait_any
 
 log = get_logger(__name__)
 
@@ -69,9 +69,10 @@ class OutboxRelay:
     produce, wait for every ack, delete the rows (or mark them sent, with a retention),
     commit.
 
-    It sleeps until woken by a local commit (`wake`) — then lingers `linger_seconds` so
-    that a round carries many commits —, or for `idle_seconds` at most: the
-    fallback that finds rows committed by another process (a replica's HTTP role)."""
+    It sleeps until woken by a local commit (`wake`), or for `idle_seconds` at most: the
+    fallback that finds rows committed by another process (a replica's HTTP role).
+    Rounds start at least `pace_seconds` apart: after a quiet spell a commit goes out at
+    once; under load one round carries the commits of the last `pace`."""
 
     # Lock and delete (or mark) in one statement, inside a transaction that commits only
     # once Kafka acknowledged every row: a failed publish rolls it back (the rows wait),
@@ -96,7 +97,7 @@ class OutboxRelay:
         producer: Producer,
         batch_size: int = 500,
         idle_seconds: float = 1.0,
-        linger_seconds: float = 0.0,
+        pace_seconds: float = 0.0,
         retention_seconds: int = 0,
         exit_after_publish: bool = False,
     ) -> None:
@@ -104,7 +105,7 @@ class OutboxRelay:
         self._producer = producer
         self._batch_size = batch_size
         self._idle = idle_seconds
-        self._linger = linger_seconds
+        self._pace = Pace(pace_seconds)
         self._retention = retention_seconds
         self._claim = self._CLAIM if retention_seconds else self._CLAIM_AND_DELETE
         self._exit_after_publish = exit_after_publish
@@ -121,6 +122,7 @@ class OutboxRelay:
         failures = 0
         while not stopping.is_set():
             self._wake.clear()  # a commit from now on wakes the next round
+            began = loop.time()
             try:
                 sent = await self.publish_batch()
                 failures = 0
@@ -136,16 +138,18 @@ class OutboxRelay:
                 )
                 await stopped_within(stopping, delay)
                 continue
+            if sent:  # a round that found nothing published nothing: it sets no pace
+                self._pace.started(began)
             if self._retention and loop.time() > next_purge:
                 next_purge = loop.time() + 60
                 await self._purge_sent()
             if sent < self._batch_size:
                 await wait_any(stopping, self._wake, timeout=self._idle)
-                if self._wake.is_set() and self._linger:
-                    # Woken by a commit: let the commits of the next few ms join this
-                    # round. A round per commit costs a transaction and a produce
-                    # request each, which under steady load is most of the relay's work.
-                    await asyncio.sleep(self._linger)
+                if self._wake.is_set() and not stopping.is_set():
+                    # A round per commit costs a transaction and a produce request each
+                    # (and each produce wakes every consumer of the topic): under steady
+                    # load that was most of the relay's and the broker's work.
+                    await self._pace.wait()
         log.info("relay_stopped")
 
     async def publish_batch(self) -> int:

@@ -54,15 +54,16 @@ class ServiceSettings(BaseSettings):
     # local commit wakes it at once; the poll only finds rows another process committed.
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_ms: int = Field(default=1000, ge=1)
-    # Once woken, the relay waits this long so that one round publishes many commits.
-    relay_linger_ms: int = Field(default=10, ge=0, le=1000)
+    # Rounds start at least this far apart: under load one round publishes the commits
+    # of the last interval; after a quiet spell a commit goes out at once.
+    relay_pace_ms: int = Field(default=25, ge=0, le=1000)
     # Sent outbox rows: 0 deletes each as it is sent (Kafka keeps the event); more keeps
     # them this long for inspection, marked sent, then purged (more WAL per event).
     outbox_retention_s: int = Field(default=0, ge=0)
-    # Inbox consumer: events per batch (one transaction each) and how long a light load
-    # waits for a batch to fill after the first event arrived.
+    # Inbox consumer: events per batch (one transaction each), and how far apart batches
+    # start at least (as the relay's pace: at once after a quiet spell).
     consumer_batch_size: int = Field(default=500, ge=1, le=10_000)
-    consumer_linger_ms: int = Field(default=10, ge=0)
+    consumer_pace_ms: int = Field(default=25, ge=0, le=1000)
     consumer_session_timeout_ms: int = Field(default=10_000, ge=6_000)
     # Offsets of applied batches go to Kafka at most this often (and when idle, on
     # revocation and on close); a crash re-delivers at most this much, the inbox absorbs it.

@@ -110,7 +110,7 @@ async def rebuild(settings: ServiceSettings, say: Callable[[str], None]) -> Rebu
                 handlers=_handlers(first_version),
                 group_id="mypage-rebuild",
                 batch_size=settings.consumer_batch_size,
-                linger_seconds=0,
+                pace_seconds=0,
             )
             say(f"replaying {', '.join(topics_of(_handlers(0)))} into schema {FRESH}")
             read = await replay.catch_up(inbox, stopping)
