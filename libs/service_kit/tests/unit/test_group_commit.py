@@ -69,3 +69,29 @@ async def test_keys_have_their_own_batches():
     await asyncio.gather(*(group.submit(c, None) for c in ("a1", "b1", "a2", "b2")))
     assert sorted(batches) == [["a1", "a2"], ["b1", "b2"]]
     assert not group._queues  # nothing left queued once the batches settled
+
+
+async def test_under_load_a_paced_key_starts_its_batches_at_least_a_pace_apart():
+    began: list[float] = []
+
+    async def run(batch: Batch[int]) -> Sequence[int | Exception]:
+        began.append(asyncio.get_running_loop().time())
+        return [command for command, _ in batch]
+
+    group: GroupCommit[int, int] = GroupCommit(run, pace_seconds=0.05)
+    assert await group.submit(1, None) == 1
+    assert await asyncio.gather(group.submit(2, None), group.submit(3, None)) == [2, 3]
+    assert len(began) == 2 and began[1] - began[0] >= 0.05 - 0.005  # timers may fire early
+
+
+async def test_a_paced_key_runs_its_first_batch_at_once_and_other_keys_keep_their_own_pace():
+    group: GroupCommit[int, int] = GroupCommit(
+        lambda batch: _echo(batch), key=lambda command: command % 2, pace_seconds=3600
+    )
+    # An hour's pace: had it held the first batch, or the other key's, these would hang.
+    assert await asyncio.wait_for(group.submit(1, None), 10) == 1
+    assert await asyncio.wait_for(group.submit(2, None), 10) == 2
+
+
+async def _echo(batch: Batch[int]) -> Sequence[int | Exception]:
+    return [command for command, _ in batch]

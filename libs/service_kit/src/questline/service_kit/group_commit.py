@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 from questline.service_kit.db import is_transient
+from questline.service_kit.waits import Pace
 
 C = TypeVar("C")  # a command
 R = TypeVar("R")  # its result
@@ -33,10 +34,15 @@ class GroupCommit(Generic[C, R]):
         run_batch: Callable[[Batch[C]], Awaitable[Sequence[R | Exception]]],
         key: Callable[[C], Hashable] = lambda _command: None,
         max_batch: int = 256,
+        pace_seconds: float = 0.0,
     ) -> None:
+        """`pace_seconds`: a key's batches start at least this far apart (at once after a
+        quiet spell), so that under load each commit serves more requests."""
         self._run = run_batch
         self._key = key
         self._max = max_batch
+        self._pace = pace_seconds
+        self._paces: dict[Hashable, Pace] = {}
         self._queues: dict[Hashable, list[_Pending[C, R]]] = {}
         self._flushers: set[asyncio.Task[None]] = set()
 
@@ -60,8 +66,11 @@ class GroupCommit(Generic[C, R]):
 
     async def _flush(self, key: Hashable, queue: list[_Pending[C, R]]) -> None:
         batch: list[_Pending[C, R]] = []
+        pace = self._pace_of(key)
         try:
             while queue:
+                await pace.wait()
+                pace.started(asyncio.get_running_loop().time())
                 batch = queue[: self._max]
                 del queue[: self._max]
                 await self._settle(batch)
@@ -71,6 +80,15 @@ class GroupCommit(Generic[C, R]):
             del self._queues[key]
             for _, _, future in [*batch, *queue]:
                 future.cancel()
+
+    def _pace_of(self, key: Hashable) -> Pace:
+        pace = self._paces.get(key)
+        if pace is None:
+            if len(self._paces) >= 1024:  # forget keys quiet for longer than the pace
+                now = asyncio.get_running_loop().time()
+                self._paces = {k: p for k, p in self._paces.items() if p.delay(now) > 0}
+            pace = self._paces[key] = Pace(self._pace)
+        return pace
 
     async def _settle(self, batch: list[_Pending[C, R]]) -> None:
         try:

@@ -20,6 +20,7 @@ MIGRATIONS = Path(__file__).parent / "adapters" / "outbound" / "migrations"
 
 
 async def build(settings: ServiceSettings, roles: set[str]) -> Service:
+    assert isinstance(settings, MissionSettings)
     kit = ServiceKit(settings)
 
     def uow(causation_id: str | None) -> SqlMissionUnitOfWork:
@@ -36,7 +37,10 @@ async def build(settings: ServiceSettings, roles: set[str]) -> Service:
     def reads() -> SqlMissionReads:
         return SqlMissionReads(kit.db)
 
-    intake = AchievementIntake(lambda batch: achieve_missions(batch, uow(None), utc_now, new_id))
+    intake = AchievementIntake(
+        lambda batch: achieve_missions(batch, uow(None), utc_now, new_id),
+        pace_seconds=settings.ingress_pace_ms / 1000,
+    )
     consumers = [kit.consumer(events.handlers(uow_on))] if "consumer" in roles else []
     return kit.service(
         title="Questline mission service",

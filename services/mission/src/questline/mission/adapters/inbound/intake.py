@@ -1,6 +1,8 @@
 """Group commit at the ingress: concurrent POST /missions share one transaction (one
 catalogue read, one key lookup, one insert, one fsync), each request keeping its own
-outcome. The queueing is service_kit's `GroupCommit`."""
+outcome. The queueing is service_kit's `GroupCommit`, paced (`ingress_pace_ms`): under
+moderate load requests arrive a few ms apart and would each pay a transaction and an
+fsync of their own."""
 
 from __future__ import annotations
 
