@@ -86,7 +86,7 @@ async def test_under_load_a_paced_key_starts_its_batches_at_least_a_pace_apart()
 
 async def test_a_paced_key_runs_its_first_batch_at_once_and_other_keys_keep_their_own_pace():
     group: GroupCommit[int, int] = GroupCommit(
-        lambda batch: _echo(batch), key=lambda command: command % 2, pace_seconds=3600
+        _echo, key=lambda command: command % 2, pace_seconds=3600
     )
     # An hour's pace: had it held the first batch, or the other key's, these would hang.
     assert await asyncio.wait_for(group.submit(1, None), 10) == 1

@@ -69,8 +69,9 @@ class GroupCommit(Generic[C, R]):
         pace = self._pace_of(key)
         try:
             while queue:
-                await pace.wait()
-                pace.started(asyncio.get_running_loop().time())
+                if pace is not None:
+                    await pace.wait()
+                    pace.started(asyncio.get_running_loop().time())
                 batch = queue[: self._max]
                 del queue[: self._max]
                 await self._settle(batch)
@@ -81,7 +82,9 @@ class GroupCommit(Generic[C, R]):
             for _, _, future in [*batch, *queue]:
                 future.cancel()
 
-    def _pace_of(self, key: Hashable) -> Pace:
+    def _pace_of(self, key: Hashable) -> Pace | None:
+        if not self._pace:  # unpaced: nothing to remember per key
+            return None
         pace = self._paces.get(key)
         if pace is None:
             if len(self._paces) >= 1024:  # forget keys quiet for longer than the pace

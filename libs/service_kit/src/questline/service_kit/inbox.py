@@ -77,7 +77,7 @@ class InboxConsumer:
         group_id: str,
         topics: Sequence[str] | None = None,  # default: the handled models' topics
         batch_size: int = 500,
-        pace_seconds: float = 0.002,
+        pace_seconds: float = 0.0,
         after_commit: Callable[[], None] | None = None,
         commit_interval_s: float = 0.5,
         retention_s: int = 14 * 24 * 3600,
