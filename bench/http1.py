@@ -32,12 +32,20 @@ def encode(
     return (head + "\r\n").encode() + (body or b"")
 
 
+# A connection idle this long is not reused. The services' server (uvicorn) closes a
+# keep-alive connection after 5 s idle; a request written at the instant it does is reset
+# (seen as ConnectionResetError on a handful of requests when a step's load arrives on
+# connections left idle by the previous step's drain).
+IDLE_LIMIT_S = 4.0
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.answer: asyncio.Future[int] | None = None
         self.reusable = True
+        self.idle_since = 0.0  # loop time when it last went back to the pool
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -114,11 +122,13 @@ class Pool:
 
     async def _acquire(self) -> _Connection:
         while True:
+            now = asyncio.get_running_loop().time()
             while self._idle:
                 conn = self._idle.pop()
-                if conn.reusable:
+                if conn.reusable and now - conn.idle_since < IDLE_LIMIT_S:
                     return conn
-                self._open -= 1  # closed by the server while idle
+                conn.close()  # closed by the server while idle, or about to be
+                self._open -= 1
             if self._open >= self.limit:
                 waiter: asyncio.Future[_Connection | None] = (
                     asyncio.get_running_loop().create_future()
@@ -151,6 +161,7 @@ class Pool:
     def _release(self, conn: _Connection) -> None:
         if conn.reusable:
             if not self._wake(conn):
+                conn.idle_since = asyncio.get_running_loop().time()
                 self._idle.append(conn)
         else:
             conn.close()

@@ -224,9 +224,13 @@ async def page_settled_at(ctx: Context, customer: str, deadline: float) -> float
 
 
 def player_tokens(ctx: Context, customers: Any) -> tuple[str, ...]:
-    """Each customer's own player token, in the order given (an exchange is the owner's)."""
+    """Each customer's own player token, in the order given (an exchange is the owner's).
+    One token per customer, as a player's client keeps its token for its session rather
+    than signing in again before each request (services check a token once, then
+    remember it until it expires)."""
     minter = ctx.target.tokens()
-    return tuple(minter.player(c) for c in customers)
+    session: dict[str, str] = {}
+    return tuple(session.get(c) or session.setdefault(c, minter.player(c)) for c in customers)
 
 
 def latency_cells(summary: dict[str, Any]) -> tuple[Any, ...]:

@@ -33,7 +33,7 @@ from bench.cpu import (  # noqa: E402
     tree,
 )
 from bench.gateway import RAISED_LIMIT, raised_limits  # noqa: E402
-from bench.http1 import encode  # noqa: E402
+from bench.http1 import IDLE_LIMIT_S, Pool, encode  # noqa: E402
 from bench.load import LoadSpec, run_load_async  # noqa: E402
 from bench.metrics import counter_sum  # noqa: E402
 from bench.profile import FULL  # noqa: E402
@@ -118,6 +118,21 @@ async def test_closed_loop_sends_each_request_once(server: str) -> None:
     )
     result = await run_load_async(spec)
     assert result.mode == "closed" and result.sent == result.ok == 30
+
+
+async def test_a_connection_idle_near_the_servers_keep_alive_timeout_is_not_reused(
+    server: str,
+) -> None:
+    pool = Pool(server, limit=4)
+    raw = pool.encode("GET", "/", None)
+    assert await pool.request(raw, 5) == 201
+    [first] = pool._idle
+    assert await pool.request(raw, 5) == 201  # fresh from the pool: reused
+    assert pool._idle == [first]
+    first.idle_since -= IDLE_LIMIT_S  # as if left idle that long
+    assert await pool.request(raw, 5) == 201
+    assert pool._idle != [first] and not first.reusable  # closed, a new one served
+    pool.close()
 
 
 async def test_only_loopback_is_loaded() -> None:

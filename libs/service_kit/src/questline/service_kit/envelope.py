@@ -11,13 +11,13 @@ The unit tests hold this module to the SDK in both directions.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from questline.contracts.events import EventData
 from questline.contracts.registry import ContractError, parse
+from questline.service_kit.uuids import uuid4_str
 
 CONTENT_TYPE = "application/json"
 SPEC_VERSION = "1.0"
@@ -40,7 +40,7 @@ class OutgoingRecord:
 def to_record(
     data: EventData, source: str, causation_id: str | None, event_id: str | None = None
 ) -> OutgoingRecord:
-    event_id = event_id or str(uuid.uuid4())
+    event_id = event_id or uuid4_str()
     headers = {
         "ce_specversion": SPEC_VERSION,
         "ce_id": event_id,

@@ -4,7 +4,6 @@ metrics, a body size limit, and the health endpoints."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +24,7 @@ from questline.service_kit.problems import (
     problem_response,
     unexpected_problem,
 )
+from questline.service_kit.uuids import uuid4_hex
 
 log = get_logger(__name__)
 
@@ -59,7 +59,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid4_hex()
         scope.setdefault("state", {})["request_id"] = request_id
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
@@ -210,7 +210,7 @@ def create_app(
 
 
 def request_id(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex)
+    return str(request.scope.get("state", {}).get("request_id") or uuid4_hex())
 
 
 __all__ = ["Problem", "create_app", "request_id"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query
 from pydantic import StringConstraints
+
+from questline.service_kit.uuids import uuid4_str
 
 # Opaque ids, but bounded: at most 64 characters, no spaces or control characters.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]*$"
@@ -28,4 +29,4 @@ def utc_now() -> datetime:
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return uuid4_str()
